@@ -1,0 +1,25 @@
+# Every dependency comes from a Debian 12 package (scripts/install-deps.sh installs them).
+find_package(MPI REQUIRED COMPONENTS C CXX)
+
+set(HDF5_PREFER_PARALLEL TRUE)
+find_package(HDF5 REQUIRED COMPONENTS C HL)
+if(NOT HDF5_IS_PARALLEL)
+  message(FATAL_ERROR "dumpmill needs parallel HDF5 (Debian: libhdf5-openmpi-dev); found a serial build")
+endif()
+
+find_package(Boost 1.74 REQUIRED COMPONENTS program_options iostreams)
+find_package(ZLIB REQUIRED)
+find_package(zstd CONFIG REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET libisal)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
+find_package(Threads REQUIRED)
+
+if(DUMPMILL_BUILD_TESTS)
+  find_package(GTest CONFIG REQUIRED)
+endif()
+if(DUMPMILL_BUILD_BENCH)
+  find_package(benchmark CONFIG REQUIRED)
+endif()
