@@ -54,3 +54,10 @@ function(dumpmill_add_mpi_test)
       ENVIRONMENT "${DUMPMILL_MPI_ENV}" TIMEOUT 600)
   endforeach()
 endfunction()
+
+# dumpmill_add_bench(NAME name SOURCES ... DEPS ...): a Google Benchmark binary.
+function(dumpmill_add_bench)
+  cmake_parse_arguments(ARG "" "NAME" "SOURCES;DEPS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SOURCES})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} benchmark::benchmark dumpmill_flags)
+endfunction()
