@@ -1,0 +1,87 @@
+// Random access into gzip files: a zran-style checkpoint index, built once and cached on disk.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dumpmill::codec {
+
+// Decoded bytes between checkpoints. MEASURED_SPACING_COMMENT
+inline constexpr std::uint64_t kDefaultCheckpointSpacing = std::uint64_t{8} << 20;
+
+// A place where decoding can start without decoding what comes before it.
+struct GzipCheckpoint {
+  // Absolute bit offset in the compressed file where a deflate block starts, or (when
+  // member_start) where the gzip member header starts (always a multiple of 8 then).
+  std::uint64_t in_bit_offset = 0;
+  // Decoded offset (in the whole decoded stream, across members) of the block's first byte.
+  std::uint64_t out_offset = 0;
+  // True at the start of every gzip member; decoding there needs no window.
+  bool member_start = false;
+  // The previous <= 32 KiB of decoded output of the same member (back-references reach this
+  // far); shorter only when the member has produced fewer bytes; empty at a member start.
+  std::vector<std::uint8_t> window;
+
+  friend bool operator==(const GzipCheckpoint&, const GzipCheckpoint&) = default;
+};
+
+// All checkpoints of one gzip file plus what identifies the file they belong to.
+struct GzipIndex {
+  std::uint64_t file_size = 0;     // compressed size when built
+  std::int64_t file_mtime_ns = 0;  // st_mtim when built
+  std::uint64_t fingerprint = 0;   // file_fingerprint() when built
+  std::uint64_t spacing = 0;       // requested decoded bytes between checkpoints
+  std::uint64_t decoded_size = 0;  // size of the whole decoded stream
+  std::uint32_t members = 0;       // gzip members in the file
+  // Sorted by out_offset (and in_bit_offset); points[0] = {0, 0, true, {}}; one point at every
+  // member start; others at the first block boundary >= spacing decoded bytes after the last.
+  std::vector<GzipCheckpoint> points;
+
+  friend bool operator==(const GzipIndex&, const GzipIndex&) = default;
+};
+
+// Builds the index in one sequential zlib pass (inflate with Z_BLOCK stops at each deflate
+// block boundary, as in zlib's examples/zran.c). Verifies every member's CRC32 and ISIZE.
+// Throws InputError(path, compressed byte offset, reason) for an unreadable, empty, truncated
+// or corrupt file and for trailing garbage after the last member (zero padding is accepted);
+// ConfigError when spacing == 0.
+GzipIndex build_gzip_index(const std::string& path,
+                           std::uint64_t spacing = kDefaultCheckpointSpacing);
+
+// Writes the index atomically (temporary file in the same directory, fsync, rename): a
+// versioned binary format, little-endian, windows raw-deflate compressed with libdeflate,
+// ending in an XXH3-64 of all preceding bytes. Throws OutputError naming the path on failure.
+void save_gzip_index(const GzipIndex& index, const std::string& index_path);
+
+// Reads an index saved by save_gzip_index. Never throws: nullopt when the index file is
+// missing, foreign (bad magic or version), corrupt or truncated (checksum, bounds, invariants),
+// or stale: input_path's size, mtime or fingerprint differ from what the index recorded, or
+// input_path cannot be read.
+std::optional<GzipIndex> load_gzip_index(const std::string& index_path,
+                                         const std::string& input_path) noexcept;
+
+// Where the cached index of an input lives.
+enum class IndexPlacement : std::uint8_t {
+  kAuto,         // beside the input when its directory is writable (access(W_OK)), else cache
+  kBesideInput,  // "<input>.dmidx"
+  kCacheDir,     // "<cache_dir>/<basename>.<16 hex of XXH3(absolute input path)>.dmidx"
+};
+
+// The index file path for input_path (see IndexPlacement). Does not create anything.
+// access(W_OK) cannot see every reason a write fails (root ignores mode bits; a read-only
+// bind mount does not), so callers that know better pass an explicit placement.
+std::string gzip_index_path(const std::string& input_path, const std::string& cache_dir,
+                            IndexPlacement placement = IndexPlacement::kAuto);
+
+// Loads the cached index of input_path, or builds and saves it when it is missing, stale,
+// corrupt or was built with a different spacing. Creates cache_dir when the index goes there.
+// *built (if given) says whether it was (re)built. Throws like build_gzip_index, and
+// OutputError when the index cannot be saved (a cache the user named but cannot use is a
+// configuration fault worth stopping for, not something to paper over).
+GzipIndex load_or_build_gzip_index(const std::string& input_path, std::uint64_t spacing,
+                                   const std::string& cache_dir, bool* built = nullptr,
+                                   IndexPlacement placement = IndexPlacement::kAuto);
+
+}  // namespace dumpmill::codec

@@ -1,0 +1,81 @@
+// The plan: which inputs, how each decodes, and which byte ranges each rank reads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dumpmill/codec/codec.hpp"
+#include "dumpmill/codec/gzip_index.hpp"
+#include "dumpmill/parse/clickstream.hpp"
+
+namespace dumpmill::plan {
+
+// 256 MiB: a range is the unit one rank decodes in one stream. Opening a range costs one seek (plain)
+// or one checkpoint restore (gzip, ~32 KiB window); at 256 MiB that is < 0.1 % of the range's
+// decode time (see docs/performance.md), and ranges are further capped at total/ranks so every
+// rank gets work. Tests shrink it to a few bytes to cross boundaries thousands of times.
+inline constexpr std::uint64_t kDefaultRangeSize = 256ull << 20;
+
+// gzip files smaller than this are never split: building an index costs a full sequential
+// decode, which for a 4 MiB file (~12 MiB decoded, ~30 ms) is more than splitting saves.
+inline constexpr std::uint64_t kMinSplitGzipBytes = 4ull << 20;
+
+struct InputFile {
+  std::string path;
+  std::uint64_t size = 0;           // bytes on disk
+  std::int64_t mtime_ns = 0;
+  std::uint64_t fingerprint = 0;    // codec::file_fingerprint
+  codec::Codec codec = codec::Codec::kPlain;
+  parse::ClickSchema schema = parse::ClickSchema::kCurrent;
+  bool has_header = false;          // the first line is a header (2015, 2016-2017 releases)
+  bool decoded_size_known = false;
+  std::uint64_t decoded_size = 0;   // exact when known, else an estimate (for progress only)
+  bool split = false;               // cut into several ranges
+  std::string note;                 // why a file was not split, schema notes; logged by rank 0
+};
+
+// A rank's unit of work: the records that start in [begin, end) of the decoded stream of one file.
+struct WorkRange {
+  std::uint32_t file = 0;
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;            // UINT64_MAX: to the end of the stream
+  int rank = 0;
+  // gzip: where decoding starts (a checkpoint at or before begin - 1); absent = from byte 0.
+  std::optional<codec::GzipCheckpoint> start;
+};
+
+struct Plan {
+  std::vector<InputFile> files;
+  std::vector<WorkRange> ranges;    // in file order, then offset order
+  int ranks = 1;
+  std::uint64_t decoded_bytes_estimate = 0;
+  std::vector<std::string> log;     // what rank 0 decided and why, printed once
+
+  std::vector<const WorkRange*> ranges_of(int rank) const;
+};
+
+enum class LegacyPolicy { kMap, kReject };
+
+struct PlanOptions {
+  int ranks = 1;
+  std::uint64_t range_size = kDefaultRangeSize;
+  std::uint64_t checkpoint_spacing = 0;  // 0: min(codec default, range_size), at least 64 KiB
+  std::string index_cache;               // for gzip indexes when the input dir is read-only
+  LegacyPolicy legacy = LegacyPolicy::kMap;
+};
+
+// Expands files, directories (their regular files, sorted, hidden and *.dmidx skipped) and glob
+// patterns; throws InputError for a missing path or a pattern that matches nothing.
+std::vector<std::string> expand_inputs(const std::vector<std::string>& specs);
+
+// Rank 0: inspect every input (codec, schema, size, fingerprint), build or load gzip indexes
+// where splitting pays, cut ranges and assign them to ranks. Throws InputError / ConfigError.
+Plan make_plan(const std::vector<std::string>& inputs, const PlanOptions& options);
+
+std::vector<char> serialize_plan(const Plan& plan);
+Plan deserialize_plan(std::span<const char> bytes);
+
+}  // namespace dumpmill::plan

@@ -1,0 +1,390 @@
+// The clickstream job on every rank. Stages are called in pipeline order; each knows only its inputs.
+#include "dumpmill/cli/clickstream_pipeline.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include "dumpmill/aggregate/clickstream_aggregates.hpp"
+#include "dumpmill/aggregate/hashing.hpp"
+#include "dumpmill/aggregate/key_codec.hpp"
+#include "dumpmill/aggregate/keyed_table.hpp"
+#include "dumpmill/cli/output_files.hpp"
+#include "dumpmill/cli/result_writer.hpp"
+#include "dumpmill/core/byte_size.hpp"
+#include "dumpmill/core/error.hpp"
+#include "dumpmill/core/process_stats.hpp"
+#include "dumpmill/core/wire.hpp"
+#include "dumpmill/parse/clickstream.hpp"
+#include "dumpmill/parse/range_scanner.hpp"
+#include "dumpmill/parse/reject.hpp"
+#include "dumpmill/plan/plan.hpp"
+#include "dumpmill/plan/range_reader.hpp"
+#include "dumpmill/report/progress.hpp"
+#include "dumpmill/shuffle/exchange.hpp"
+#include "dumpmill/version.hpp"
+
+namespace dumpmill::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+// 1 GiB per rank: the budget for a 10 M-row dump; tables and buffers are checked against it.
+constexpr std::uint64_t kDefaultMemoryPerRank = 1ull << 30;
+// 16 MiB per rank and round: MPI_Alltoallv of 64 MiB takes ~7 ms here (TOOLCHAIN.md), so a
+// 16 MiB round costs ~2 ms against ~100 ms of parsing that produces it (< 2 % overhead),
+// while receive buffers stay at ranks x 16 MiB.
+constexpr std::uint64_t kDefaultShuffleRound = 16ull << 20;
+// Decoded bytes read per refill of the scanner's buffer.
+constexpr std::size_t kReadBuffer = 4 << 20;
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Rank 0 plans; every rank receives either the plan or the same error.
+plan::Plan agree_on_plan(const JobConfig& job, shuffle::Communicator& comm, std::string& tag) {
+  WireWriter w;
+  if (comm.rank() == 0) {
+    try {
+      fs::create_directories(job.output_dir);
+      plan::PlanOptions options;
+      options.ranks = comm.size();
+      options.range_size = job.range_size ? job.range_size : plan::kDefaultRangeSize;
+      options.checkpoint_spacing = job.checkpoint_spacing;
+      options.index_cache = job.index_cache;
+      options.legacy = job.legacy_schema == LegacySchemaPolicy::kMap ? plan::LegacyPolicy::kMap
+                                                                      : plan::LegacyPolicy::kReject;
+      const plan::Plan p = plan::make_plan(job.inputs, options);
+      w.u8(1);
+      w.str(std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr)));
+      const std::vector<char> bytes = plan::serialize_plan(p);
+      w.str(std::string_view(bytes.data(), bytes.size()));
+    } catch (const Error& e) {
+      w.u8(0);
+      w.str(e.what());
+      w.u64(static_cast<std::uint64_t>(e.exit_code()));
+    } catch (const fs::filesystem_error& e) {
+      w.u8(0);
+      w.str(std::string("cannot create output directory: ") + e.what());
+      w.u64(3);
+    }
+  }
+  const std::vector<char> msg = comm.broadcast(std::move(w.bytes()), 0);
+  WireReader r(msg);
+  if (r.u8() == 0) {
+    const std::string what = r.str();
+    throw CollectiveError(what, static_cast<int>(r.u64()));
+  }
+  tag = r.str();
+  const std::string bytes = r.str();
+  return plan::deserialize_plan(std::span<const char>(bytes.data(), bytes.size()));
+}
+
+// Per-file counters of one rank, summed over ranks at the end.
+struct FileCounters {
+  std::uint64_t bytes = 0, headers = 0, read = 0, valid = 0;
+  parse::RejectCounts rejected;
+};
+
+// Reads this rank's ranges in order, one line at a time, across range boundaries.
+class RangeCursor {
+ public:
+  RangeCursor(const plan::Plan& p, int rank, std::uint64_t max_line)
+      : plan_(p), ranges_(p.ranges_of(rank)), max_line_(max_line) {}
+
+  // Next owned line; false when every range is done.
+  bool next(parse::Line& line) {
+    for (;;) {
+      if (scanner_ && scanner_->next(line)) return true;
+      if (scanner_) finish_range();
+      if (next_ >= ranges_.size()) return false;
+      open_range(*ranges_[next_++]);
+    }
+  }
+  const plan::WorkRange& range() const { return *current_; }
+  const plan::InputFile& file() const { return plan_.files[current_->file]; }
+  // Decoded bytes taken from readers so far (for progress and the report).
+  std::uint64_t bytes_done() const { return done_ + (scanner_ ? scanner_->bytes_consumed() : 0); }
+  std::uint64_t bytes_done_in(std::uint32_t file) const { return per_file_.at(file); }
+  bool exhausted() const { return !scanner_ && next_ >= ranges_.size(); }
+
+ private:
+  void open_range(const plan::WorkRange& r) {
+    current_ = &r;
+    reader_ = plan::open_range(plan_.files[r.file], r, kReadBuffer);
+    scanner_ = std::make_unique<parse::RangeScanner>(*reader_, r.begin, r.end, kReadBuffer,
+                                                     static_cast<std::size_t>(max_line_));
+  }
+  void finish_range() {
+    const std::uint64_t n = scanner_->bytes_consumed();
+    done_ += n;
+    per_file_.resize(plan_.files.size());
+    per_file_[current_->file] += n;
+    scanner_.reset();
+    reader_.reset();
+  }
+
+  const plan::Plan& plan_;
+  std::vector<const plan::WorkRange*> ranges_;
+  std::uint64_t max_line_;
+  std::size_t next_ = 0;
+  const plan::WorkRange* current_ = nullptr;
+  std::unique_ptr<codec::DecodedReader> reader_;
+  std::unique_ptr<parse::RangeScanner> scanner_;
+  std::uint64_t done_ = 0;
+  std::vector<std::uint64_t> per_file_;
+};
+
+void check_budget(std::uint64_t used, std::uint64_t budget, int rank, const char* what) {
+  if (used <= budget) return;
+  throw Error("rank " + std::to_string(rank) + ": " + what + " needs " + format_bytes(used) +
+                  ", over the memory budget of " + format_bytes(budget) +
+                  " per rank; run with more ranks or raise --memory-per-rank",
+              5);
+}
+
+}  // namespace
+
+report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) {
+  const int rank = comm.rank();
+  const int ranks = comm.size();
+  const std::uint64_t budget = job.memory_per_rank ? job.memory_per_rank : kDefaultMemoryPerRank;
+  const std::uint64_t round_bytes = job.shuffle_round ? job.shuffle_round : kDefaultShuffleRound;
+  Stopwatch wall;
+  report::RunReport rep;
+  rep.tool_version = kDumpmillVersion;
+  rep.job_name = job.name;
+  rep.job_path = job.job_path;
+  rep.started_utc = utc_now();
+  rep.ranks = ranks;
+
+  // --- plan --------------------------------------------------------------------------------
+  std::string tag;
+  Stopwatch stage;
+  const plan::Plan plan = agree_on_plan(job, comm, tag);
+  if (rank == 0)
+    for (const auto& l : plan.log) std::fprintf(stderr, "[dumpmill] %s\n", l.c_str());
+  rep.stage_seconds.emplace_back("plan", stage.seconds());
+  const OutputFiles out(job, tag);
+
+  // --- decode + parse + combine + shuffle, in bounded rounds --------------------------------
+  stage.restart();
+  std::vector<FileCounters> counters(plan.files.size());
+  parse::RejectWriter rejects(out.rejects_part(rank));
+  aggregate::PairReducer pairs;                      // owner side: final dedup + sum
+  aggregate::KeyedTable<unsigned char> seen_this_round;  // local side: exact rows seen this round
+  aggregate::KeyBuilder key;
+  shuffle::Exchange exchange(comm, round_bytes);
+  std::uint64_t local_duplicates = 0;
+  std::vector<parse::ClickstreamParser> parsers;
+  for (const auto& f : plan.files) parsers.emplace_back(f.schema);
+
+  std::uint64_t total_decoded = 0;
+  bool estimate = false;
+  for (const auto& f : plan.files) {
+    total_decoded += f.decoded_size;
+    estimate |= !f.decoded_size_known;
+  }
+  report::ProgressMeter progress(
+      rank == 0 ? report::progress_mode(job.progress) : report::ProgressMode::kOff, total_decoded,
+      estimate);
+
+  auto receive = [&](std::string_view pair_key, std::span<const char> value) {
+    std::uint64_t n;
+    std::memcpy(&n, value.data(), sizeof n);
+    pairs.add_encoded(pair_key, n);
+  };
+
+  RangeCursor cursor(plan, rank, job.max_line);
+  parse::Line line;
+  parse::ClickRecord rec;
+  bool more = !cursor.exhausted();
+  while (comm.allreduce_or(more)) {
+    while (more && !exchange.full()) {
+      if (!cursor.next(line)) {
+        more = false;
+        break;
+      }
+      const std::uint32_t fi = cursor.range().file;
+      FileCounters& fc = counters[fi];
+      if (line.offset == 0 && cursor.file().has_header) {
+        ++fc.headers;
+        continue;
+      }
+      ++fc.read;
+      std::optional<parse::RejectReason> bad;
+      if (line.too_long) {
+        bad = parse::RejectReason::kLineTooLong;
+      } else {
+        bad = parsers[fi].parse(line.text, rec);
+      }
+      if (bad) {
+        fc.rejected.add(*bad);
+        rejects.add(cursor.file().path, line.offset, *bad, line.text);
+        continue;
+      }
+      ++fc.valid;
+      // Local combine: an exact row seen earlier in this round is dropped here, before the
+      // network; rows repeated across rounds or ranks are caught by the owner.
+      key.clear();
+      const std::string_view pair_key =
+          aggregate::encode_pair_key(key, rec.prev, rec.curr, static_cast<std::uint8_t>(rec.type));
+      const std::size_t pair_len = pair_key.size();
+      key.add_u64(rec.n);
+      const std::string_view row_key = key.view();
+      bool inserted = false;
+      seen_this_round.find_or_insert(row_key, aggregate::hash_bytes(row_key), inserted);
+      if (!inserted) {
+        ++local_duplicates;
+        continue;
+      }
+      const int owner = aggregate::owner_of(aggregate::pair_owner_hash(rec.prev, rec.curr), ranks);
+      exchange.add(owner, row_key.substr(0, pair_len),
+                   std::span<const char>(reinterpret_cast<const char*>(&rec.n), sizeof rec.n));
+    }
+    exchange.flush(receive);
+    seen_this_round.clear();
+    check_budget(pairs.memory_bytes(), budget, rank, "the pair table");
+    const std::uint64_t done = cursor.bytes_done();
+    const std::vector<std::uint64_t> sum = comm.allreduce_sum(std::span<const std::uint64_t>(&done, 1));
+    progress.update(sum[0]);
+  }
+  exchange.finish(receive);
+  progress.finish();
+  rejects.close();
+  rep.stage_seconds.emplace_back("read_parse_shuffle", stage.seconds());
+
+  // --- articles: pre-aggregate on the pair owner, then shuffle by title -------------------
+  stage.restart();
+  aggregate::ArticleReducer local_articles;
+  const aggregate::PairTypeTotals type_totals =
+      aggregate::contribute_articles(pairs, local_articles, &parse::is_pseudo_referrer);
+  aggregate::ArticleReducer articles;
+  shuffle::Exchange title_exchange(comm, round_bytes);
+  auto receive_article = [&](std::string_view title, std::span<const char> value) {
+    aggregate::ArticleTotals t;
+    std::memcpy(&t, value.data(), sizeof t);
+    articles.add(title, t);
+  };
+  {
+    std::vector<std::pair<std::string_view, aggregate::ArticleTotals>> items;
+    items.reserve(local_articles.size());
+    local_articles.for_each([&](std::string_view title, const aggregate::ArticleTotals& t) {
+      items.emplace_back(title, t);
+    });
+    std::size_t i = 0;
+    bool pending = !items.empty();
+    while (comm.allreduce_or(pending)) {
+      for (; i < items.size() && !title_exchange.full(); ++i) {
+        const auto& [title, t] = items[i];
+        title_exchange.add(aggregate::owner_of(aggregate::hash_bytes(title), ranks), title,
+                           std::span<const char>(reinterpret_cast<const char*>(&t), sizeof t));
+      }
+      pending = i < items.size();
+      title_exchange.flush(receive_article);
+    }
+    title_exchange.finish(receive_article);
+  }
+  local_articles.clear();
+  check_budget(pairs.memory_bytes() + articles.memory_bytes(), budget, rank, "pair and article tables");
+  rep.stage_seconds.emplace_back("articles", stage.seconds());
+
+  // --- totals over ranks --------------------------------------------------------------------
+  constexpr std::size_t kPerFile = 4 + parse::kRejectReasonCount;
+  std::vector<std::uint64_t> sums;
+  for (std::size_t f = 0; f < plan.files.size(); ++f) {
+    const FileCounters& c = counters[f];
+    sums.insert(sums.end(), {cursor.bytes_done_in(static_cast<std::uint32_t>(f)), c.headers, c.read, c.valid});
+    sums.insert(sums.end(), c.rejected.by_reason.begin(), c.rejected.by_reason.end());
+  }
+  std::uint64_t sum_n_local = 0;
+  pairs.for_each_encoded([&](std::string_view, std::uint64_t n) { sum_n_local += n; });
+  std::uint64_t conflicting = pairs.rows_kept() - pairs.size();
+  sums.insert(sums.end(), {pairs.rows_kept(), pairs.duplicates() + local_duplicates, pairs.size(),
+                           conflicting, articles.size(), sum_n_local, exchange.rounds(),
+                           exchange.bytes_sent() + title_exchange.bytes_sent()});
+  sums.insert(sums.end(), type_totals.pairs_by_type.begin(), type_totals.pairs_by_type.end());
+  sums.insert(sums.end(), type_totals.n_by_type.begin(), type_totals.n_by_type.end());
+  const std::vector<std::uint64_t> total = comm.allreduce_sum(sums);
+  std::size_t k = 0;
+  for (std::size_t f = 0; f < plan.files.size(); ++f) {
+    const plan::InputFile& in = plan.files[f];
+    report::FileAccounting fa;
+    fa.path = in.path;
+    fa.codec = std::string(codec::codec_name(in.codec));
+    fa.size = in.size;
+    fa.fingerprint = in.fingerprint;
+    fa.bytes_decoded = total[k++];
+    fa.header_lines = total[k++];
+    fa.records_read = total[k++];
+    fa.valid = total[k++];
+    for (std::size_t r = 0; r < parse::kRejectReasonCount; ++r) fa.rejected.by_reason[r] = total[k++];
+    rep.records_read += fa.records_read;
+    rep.valid += fa.valid;
+    rep.rejected += fa.rejected;
+    rep.bytes_in += fa.size;
+    rep.bytes_decoded += fa.bytes_decoded;
+    rep.files.push_back(std::move(fa));
+  }
+  (void)kPerFile;
+  rep.rows_kept = total[k++];
+  rep.duplicates_dropped = total[k++];
+  rep.distinct_pairs = total[k++];
+  rep.conflicting_rows = total[k++];
+  rep.distinct_articles = total[k++];
+  rep.sum_n = total[k++];
+  rep.shuffle_rounds = total[k++] / static_cast<std::uint64_t>(ranks);
+  rep.shuffle_bytes = total[k++];
+  for (std::size_t t = 0; t < parse::kLinkTypeCount; ++t) rep.pairs_by_type[t] = total[k++];
+  for (std::size_t t = 0; t < parse::kLinkTypeCount; ++t) rep.n_by_type[t] = total[k++];
+
+  // --- write HDF5 collectively, publish atomically -----------------------------------------
+  stage.restart();
+  write_hdf5_result(out, job, plan, rep, pairs, articles, comm);
+  pairs.clear();
+  articles.clear();
+  rep.stage_seconds.emplace_back("write_hdf5", stage.seconds());
+  rep.hdf5_path = out.hdf5_final();
+
+  // --- rejects, SQL, report: rank 0 ---------------------------------------------------------
+  std::uint64_t rss = peak_rss_bytes();
+  const std::vector<std::vector<char>> rss_all =
+      comm.gather(std::vector<char>(reinterpret_cast<const char*>(&rss),
+                                    reinterpret_cast<const char*>(&rss) + sizeof rss),
+                  0);
+  if (rank == 0) {
+    out.publish_rejects(ranks);
+    rep.rejects_path = out.rejects_final();
+    if (!job.sqlite_name.empty()) {
+      stage.restart();
+      export_sqlite_result(out, job, rep);
+      rep.stage_seconds.emplace_back("export_sqlite", stage.seconds());
+      rep.sqlite_path = out.sqlite_final();
+    }
+    for (const auto& b : rss_all) {
+      std::uint64_t v = 0;
+      std::memcpy(&v, b.data(), std::min(b.size(), sizeof v));
+      rep.peak_rss_bytes.push_back(v);
+    }
+    rep.peak_rss_bytes[0] = std::max(rep.peak_rss_bytes[0], peak_rss_bytes());
+    rep.wall_seconds = wall.seconds();
+    rep.report_path = out.report_final();
+    out.publish_report(report::to_json(rep));
+  }
+  comm.barrier();
+  return rep;
+}
+
+}  // namespace dumpmill::cli

@@ -1,0 +1,343 @@
+// Rank 0's plan: inspect inputs, decide how each splits, cut ranges, balance them over ranks.
+#include "dumpmill/plan/plan.hpp"
+
+#include <glob.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <set>
+
+#include "dumpmill/codec/fingerprint.hpp"
+#include "dumpmill/codec/open_decoded.hpp"
+#include "dumpmill/core/byte_size.hpp"
+#include "dumpmill/core/error.hpp"
+#include "dumpmill/core/wire.hpp"
+
+namespace dumpmill::plan {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint64_t kToEnd = std::numeric_limits<std::uint64_t>::max();
+
+bool is_glob(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
+
+// A unit of work before rank assignment.
+struct Unit {
+  std::uint32_t file;
+  std::uint64_t begin, end;
+  std::uint64_t weight;  // decoded bytes (estimated for unsplit files)
+  std::optional<codec::GzipCheckpoint> start;
+};
+
+// gzip ISIZE (decoded size mod 2^32) of the last member, lifted above the compressed size:
+// a progress estimate only, exact for single-member files under 4 GiB.
+std::uint64_t estimate_gzip_decoded(const std::string& path, std::uint64_t size) {
+  if (size < 18) return size;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return size * 3;
+  unsigned char b[4] = {0, 0, 0, 0};
+  const bool ok = std::fseek(f, -4, SEEK_END) == 0 && std::fread(b, 1, 4, f) == 4;
+  std::fclose(f);
+  if (!ok) return size * 3;
+  std::uint64_t est = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<std::uint64_t>(b[3]) << 24);
+  while (est < size) est += 1ull << 32;
+  return est;
+}
+
+// Reads the first line (at most 64 KiB of it) to find a header and the column layout.
+std::string first_line(const std::string& path, codec::Codec codec) {
+  auto reader = codec::open_decoded(path, codec, 0, nullptr, 64 << 10);
+  std::string buf(64 << 10, '\0');
+  std::size_t have = 0;
+  while (have < buf.size()) {
+    const std::size_t n = reader->read(buf.data() + have, buf.size() - have);
+    if (n == 0) break;
+    have += n;
+    if (buf.find('\n') < have) break;
+  }
+  buf.resize(have);
+  std::string line = buf.substr(0, buf.find('\n'));
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+InputFile inspect(const std::string& path, const PlanOptions& options) {
+  InputFile f;
+  f.path = path;
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) throw InputError(path, std::nullopt, "cannot stat input");
+  if (!S_ISREG(st.st_mode)) throw InputError(path, std::nullopt, "not a regular file");
+  f.size = static_cast<std::uint64_t>(st.st_size);
+  f.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  f.codec = codec::sniff_codec(path);
+  f.fingerprint = codec::file_fingerprint(path);
+  if (f.size == 0) {
+    f.decoded_size_known = true;
+    f.note = "empty file: no records";
+    return f;
+  }
+  const std::string line = first_line(path, f.codec);
+  if (auto header = parse::detect_click_header(line)) {
+    f.has_header = true;
+    f.schema = *header;
+  } else if (auto guess = parse::guess_click_schema(line)) {
+    f.schema = *guess;
+  }
+  if (f.schema == parse::ClickSchema::kLegacy2015) {
+    if (options.legacy == LegacyPolicy::kReject)
+      throw InputError(path, 0,
+                       "uses the 2015 six-column clickstream layout (prev_id curr_id n prev_title "
+                       "curr_title type) and the job sets input.legacy_schema = reject");
+    f.note = "2015 six-column layout, mapped to prev curr type n";
+  }
+  return f;
+}
+
+void cut_plain(std::uint32_t index, const InputFile& f, std::uint64_t unit_size,
+               std::vector<Unit>& units) {
+  for (std::uint64_t off = 0; off < f.size; off += unit_size) {
+    const std::uint64_t end = std::min(f.size, off + unit_size);
+    units.push_back({index, off, end == f.size ? kToEnd : end, end - off, std::nullopt});
+  }
+}
+
+// Groups checkpoint intervals into units of at most unit_size decoded bytes (at least one
+// interval each). A unit starting at a member start has no window, so its reader starts one
+// checkpoint earlier to see the byte before `begin`.
+void cut_gzip(std::uint32_t index, const codec::GzipIndex& idx, std::uint64_t unit_size,
+              std::vector<Unit>& units) {
+  const auto& pts = idx.points;
+  std::size_t i = 0;
+  while (i < pts.size() && pts[i].out_offset < idx.decoded_size) {
+    std::size_t j = i + 1;
+    while (j < pts.size() && pts[j].out_offset < idx.decoded_size &&
+           pts[j].out_offset - pts[i].out_offset < unit_size)
+      ++j;
+    const bool last = j >= pts.size() || pts[j].out_offset >= idx.decoded_size;
+    const std::uint64_t begin = pts[i].out_offset;
+    const std::uint64_t end = last ? idx.decoded_size : pts[j].out_offset;
+    Unit u{index, begin, last ? kToEnd : end, end - begin, std::nullopt};
+    if (begin > 0) {
+      std::size_t s = i;
+      while (s > 0 && pts[s].window.empty()) --s;
+      if (pts[s].out_offset > 0 || !pts[s].window.empty()) u.start = pts[s];
+      // s == 0 with an empty window: decode from the file start (correct, only slower).
+    }
+    units.push_back(std::move(u));
+    i = j;
+  }
+}
+
+}  // namespace
+
+std::vector<const WorkRange*> Plan::ranges_of(int rank) const {
+  std::vector<const WorkRange*> out;
+  for (const auto& r : ranges)
+    if (r.rank == rank) out.push_back(&r);
+  return out;
+}
+
+std::vector<std::string> expand_inputs(const std::vector<std::string>& specs) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& p) {
+    const std::string key = fs::weakly_canonical(p).string();
+    if (seen.insert(key).second) out.push_back(p);
+  };
+  for (const auto& spec : specs) {
+    if (is_glob(spec)) {
+      glob_t g{};
+      const int rc = ::glob(spec.c_str(), 0, nullptr, &g);
+      std::vector<std::string> matches;
+      if (rc == 0)
+        for (std::size_t i = 0; i < g.gl_pathc; ++i) matches.emplace_back(g.gl_pathv[i]);
+      globfree(&g);
+      if (matches.empty()) throw InputError(spec, std::nullopt, "pattern matches no file");
+      std::sort(matches.begin(), matches.end());
+      for (const auto& m : matches)
+        if (fs::is_regular_file(m)) add(m);
+      continue;
+    }
+    std::error_code ec;
+    const auto status = fs::status(spec, ec);
+    if (ec || !fs::exists(status)) throw InputError(spec, std::nullopt, "no such file or directory");
+    if (fs::is_directory(status)) {
+      std::vector<std::string> files;
+      for (const auto& e : fs::directory_iterator(spec)) {
+        const std::string name = e.path().filename().string();
+        if (name.empty() || name[0] == '.' || e.path().extension() == ".dmidx") continue;
+        if (e.is_regular_file()) files.push_back(e.path().string());
+      }
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) add(f);
+      continue;
+    }
+    add(spec);
+  }
+  if (out.empty()) throw InputError(specs.empty() ? "" : specs.front(), std::nullopt, "no input files");
+  return out;
+}
+
+Plan make_plan(const std::vector<std::string>& inputs, const PlanOptions& options) {
+  Plan plan;
+  plan.ranks = std::max(1, options.ranks);
+  const std::uint64_t range_size = std::max<std::uint64_t>(1, options.range_size);
+  const std::uint64_t spacing =
+      options.checkpoint_spacing != 0
+          ? options.checkpoint_spacing
+          : std::max<std::uint64_t>(64 << 10, std::min(codec::kDefaultCheckpointSpacing, range_size));
+
+  for (const auto& path : expand_inputs(inputs)) plan.files.push_back(inspect(path, options));
+
+  // Which gzip files split: only with several ranks, and only when big enough to pay for the index.
+  std::vector<std::optional<codec::GzipIndex>> indexes(plan.files.size());
+  for (std::size_t i = 0; i < plan.files.size(); ++i) {
+    InputFile& f = plan.files[i];
+    if (f.codec == codec::Codec::kPlain) {
+      f.decoded_size_known = true;
+      f.decoded_size = f.size;
+      f.split = true;
+    } else if (f.codec == codec::Codec::kGzip && plan.ranks > 1 && f.size >= kMinSplitGzipBytes) {
+      bool built = false;
+      indexes[i] = codec::load_or_build_gzip_index(f.path, spacing, options.index_cache, &built);
+      f.decoded_size_known = true;
+      f.decoded_size = indexes[i]->decoded_size;
+      f.split = true;
+      plan.log.push_back(f.path + ": gzip index " + (built ? "built" : "loaded") + " (" +
+                         std::to_string(indexes[i]->points.size()) + " checkpoints, " +
+                         std::to_string(indexes[i]->members) + " member(s), " +
+                         format_bytes(f.decoded_size) + " decoded)");
+    } else if (f.codec == codec::Codec::kGzip) {
+      f.decoded_size = estimate_gzip_decoded(f.path, f.size);
+      if (plan.ranks > 1) f.note = "gzip smaller than " + format_bytes(kMinSplitGzipBytes) + ": read by one rank";
+    } else {
+      f.decoded_size = f.size * 4;
+      if (plan.ranks > 1) f.note = "zstd: read by one rank (frame splitting is not implemented yet)";
+    }
+    plan.decoded_bytes_estimate += f.decoded_size;
+  }
+
+  std::uint64_t splittable = 0;
+  for (const auto& f : plan.files)
+    if (f.split) splittable += f.decoded_size;
+  const std::uint64_t per_rank = (splittable + plan.ranks - 1) / plan.ranks;
+  const std::uint64_t unit_size = std::max<std::uint64_t>(1, std::min(range_size, per_rank));
+
+  std::vector<Unit> units;
+  for (std::uint32_t i = 0; i < plan.files.size(); ++i) {
+    const InputFile& f = plan.files[i];
+    if (f.size == 0) continue;
+    if (f.codec == codec::Codec::kPlain) {
+      cut_plain(i, f, unit_size, units);
+    } else if (indexes[i]) {
+      cut_gzip(i, *indexes[i], unit_size, units);
+    } else {
+      units.push_back({i, 0, kToEnd, f.decoded_size, std::nullopt});
+    }
+  }
+
+  // Contiguous assignment by the unit's midpoint in the cumulative weight: balanced, and a
+  // rank's ranges stay in file order (good for read-ahead).
+  std::uint64_t total = 0;
+  for (const auto& u : units) total += u.weight;
+  std::uint64_t before = 0;
+  for (auto& u : units) {
+    WorkRange r;
+    r.file = u.file;
+    r.begin = u.begin;
+    r.end = u.end;
+    r.start = std::move(u.start);
+    if (total > 0) {
+      const long double mid = static_cast<long double>(before) + static_cast<long double>(u.weight) / 2;
+      r.rank = static_cast<int>(std::min<long double>(plan.ranks - 1, mid * plan.ranks / total));
+    }
+    before += u.weight;
+    plan.ranges.push_back(std::move(r));
+  }
+  for (const auto& f : plan.files)
+    if (!f.note.empty()) plan.log.push_back(f.path + ": " + f.note);
+  return plan;
+}
+
+std::vector<char> serialize_plan(const Plan& plan) {
+  WireWriter w;
+  w.u64(static_cast<std::uint64_t>(plan.ranks));
+  w.u64(plan.decoded_bytes_estimate);
+  w.u64(plan.files.size());
+  for (const auto& f : plan.files) {
+    w.str(f.path);
+    w.u64(f.size);
+    w.i64(f.mtime_ns);
+    w.u64(f.fingerprint);
+    w.u8(static_cast<std::uint8_t>(f.codec));
+    w.u8(static_cast<std::uint8_t>(f.schema));
+    w.u8(f.has_header);
+    w.u8(f.decoded_size_known);
+    w.u64(f.decoded_size);
+    w.u8(f.split);
+    w.str(f.note);
+  }
+  w.u64(plan.ranges.size());
+  for (const auto& r : plan.ranges) {
+    w.u64(r.file);
+    w.u64(r.begin);
+    w.u64(r.end);
+    w.u64(static_cast<std::uint64_t>(r.rank));
+    w.u8(r.start.has_value());
+    if (r.start) {
+      w.u64(r.start->in_bit_offset);
+      w.u64(r.start->out_offset);
+      w.u8(r.start->member_start);
+      w.blob(r.start->window);
+    }
+  }
+  w.u64(plan.log.size());
+  for (const auto& l : plan.log) w.str(l);
+  return std::move(w.bytes());
+}
+
+Plan deserialize_plan(std::span<const char> bytes) {
+  WireReader r(bytes);
+  Plan plan;
+  plan.ranks = static_cast<int>(r.u64());
+  plan.decoded_bytes_estimate = r.u64();
+  plan.files.resize(r.u64());
+  for (auto& f : plan.files) {
+    f.path = r.str();
+    f.size = r.u64();
+    f.mtime_ns = r.i64();
+    f.fingerprint = r.u64();
+    f.codec = static_cast<codec::Codec>(r.u8());
+    f.schema = static_cast<parse::ClickSchema>(r.u8());
+    f.has_header = r.u8() != 0;
+    f.decoded_size_known = r.u8() != 0;
+    f.decoded_size = r.u64();
+    f.split = r.u8() != 0;
+    f.note = r.str();
+  }
+  plan.ranges.resize(r.u64());
+  for (auto& w : plan.ranges) {
+    w.file = static_cast<std::uint32_t>(r.u64());
+    w.begin = r.u64();
+    w.end = r.u64();
+    w.rank = static_cast<int>(r.u64());
+    if (r.u8()) {
+      codec::GzipCheckpoint c;
+      c.in_bit_offset = r.u64();
+      c.out_offset = r.u64();
+      c.member_start = r.u8() != 0;
+      c.window = r.blob();
+      w.start = std::move(c);
+    }
+  }
+  plan.log.resize(r.u64());
+  for (auto& l : plan.log) l = r.str();
+  return plan;
+}
+
+}  // namespace dumpmill::plan
