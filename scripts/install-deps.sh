@@ -27,7 +27,7 @@ echo "[install-deps] installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 for attempt in 1 2 3; do
   if $SUDO apt-get -o DPkg::Lock::Timeout=300 update -q && \
-     $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"; then
+     $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -q "${missing[@]}"; then
     exit 0
   fi
   echo "[install-deps] apt-get failed (attempt $attempt), retrying in 10 s" >&2

@@ -50,9 +50,10 @@ constexpr std::uint64_t kOtherTypePerMille = 53;
 // Zipf exponents: page popularity on Wikipedia follows s ~ 1; referring pages are a bit flatter.
 constexpr double kCurrZipfExponent = 1.0;
 constexpr double kPrevZipfExponent = 0.9;
+constexpr double kExternalCurrZipfExponent = EXTEXP;
 // Vocabulary size scales with the row count (enwiki: ~30 M rows over a few million titles) so
 // small runs still repeat titles; 10 M rows get 1 M titles.
-constexpr std::uint64_t kRowsPerTitle = 10;
+constexpr std::uint64_t kRowsPerTitle = RPT;
 constexpr std::uint64_t kMinTitles = 1000;
 constexpr std::uint64_t kMaxTitles = 4'000'000;
 // Quoted and backslash titles never take the most popular ranks, so --quoted-rate stays close to
@@ -126,6 +127,7 @@ struct Truth {
   std::array<std::uint64_t, 3> distinct_by_type{};
   std::uint64_t distinct_with_quoted_field = 0;
   std::uint64_t fallback_draws = 0;
+  std::uint64_t rejected_draws = 0;
 };
 
 // 64x64->128 multiply for Lemire's bounded draw; __extension__ keeps -Wpedantic quiet on GCC/Clang.
@@ -554,6 +556,7 @@ class Generator {
         titles_(vocabulary_.size()),
         curr_sampler_(titles_, kCurrZipfExponent),
         prev_sampler_(titles_, kPrevZipfExponent),
+        external_curr_sampler_(titles_, kExternalCurrZipfExponent),
         pairs_(options.rows),
         type_salt_(mix64(options.seed ^ 0x7970655f73616c74ULL)) {}
 
@@ -615,14 +618,15 @@ class Generator {
 
   // (prev, curr) with prev != curr and the type upstream would give it: external exactly when
   // prev is an other-* referer, else link, or other for a stable ~5 % of article pairs.
-  Row draw_pair(bool uniform) {
+  Row draw_pair(bool external, bool uniform) {
     Row row;
-    row.curr = uniform ? rng_.below(titles_) : curr_sampler_(rng_);
-    if (rng_.chance(kExternalShare)) {
+    if (external) {
+      row.curr = uniform ? rng_.below(titles_) : external_curr_sampler_(rng_);
       row.prev = draw_other_referer();
       row.type = PairType::kExternal;
       return row;
     }
+    row.curr = uniform ? rng_.below(titles_) : curr_sampler_(rng_);
     do {
       row.prev = uniform ? rng_.below(titles_) : prev_sampler_(rng_);
     } while (row.prev == row.curr);
@@ -633,13 +637,17 @@ class Generator {
 
   std::uint64_t key(const Row& row) const { return row.prev * titles_ + row.curr; }
 
+  // The row's kind is drawn once, so collisions (which hit external pairs far more often: a title
+  // has only five of them) cannot skew the external share.
   Row new_distinct_row(Truth& truth) {
+    const bool external = rng_.chance(kExternalShare);
     for (int attempt = 0;; ++attempt) {
       const bool uniform = attempt >= kZipfAttempts;
-      Row row = draw_pair(uniform);
+      Row row = draw_pair(external, uniform);
       if (pairs_.insert(key(row))) {
         row.n = draw_n();
         if (uniform) ++truth.fallback_draws;
+        truth.rejected_draws += static_cast<std::uint64_t>(attempt);
         return row;
       }
     }
@@ -670,7 +678,7 @@ class Generator {
   }
 
   void write_bad_row(Output& out, BadKind kind) {
-    Row row = draw_pair(false);
+    Row row = draw_pair(rng_.chance(kExternalShare), false);
     row.n = draw_n();
     const std::string_view prev = prev_field(row.prev);
     const std::string_view curr = vocabulary_.field(row.curr);
@@ -776,6 +784,7 @@ class Generator {
   std::uint64_t titles_;
   ZipfSampler curr_sampler_;
   ZipfSampler prev_sampler_;
+  ZipfSampler external_curr_sampler_;
   PairSet pairs_;
   std::uint64_t type_salt_;
 };
@@ -822,6 +831,7 @@ void write_truth(const std::string& path, const Options& options, const Truth& t
           ", \"external\": " + std::to_string(t.distinct_by_type[1]) +
           ", \"other\": " + std::to_string(t.distinct_by_type[2]) + "},\n";
   field("distinct_pairs_with_quoted_field", t.distinct_with_quoted_field);
+  field("rejected_pair_draws", t.rejected_draws);
   field("uniform_fallback_draws", t.fallback_draws, true);
   json += "}\n";
   const bool ok = std::fwrite(json.data(), 1, json.size(), f) == json.size();

@@ -29,7 +29,7 @@ po::options_description job_options() {
     ("input.paths", po::value<std::vector<std::string>>()->composing(), "input file, directory or glob; repeat the key for more; relative to the job file")
     ("input.legacy_schema", po::value<std::string>()->default_value("map"), "2015 six-column files: map (to prev curr type n) | reject (fail the run)")
     ("schema.columns", po::value<std::string>()->default_value(kClickstreamColumns), "the record columns name:type (fixed by the clickstream format)")
-    ("dedup.rule", po::value<std::string>()->default_value("exact"), "exact: drop rows identical in every column | none")
+    ("dedup.rule", po::value<std::string>()->default_value("exact"), "exact: drop rows identical in every column (the only rule of the clickstream format)")
     ("tables.pairs", po::value<bool>()->default_value(true), "pairs(prev, curr, type, n): n summed per (prev, curr, type)")
     ("tables.articles", po::value<bool>()->default_value(true), "articles(title, n_in, n_out, n_referrers)")
     ("tables.types", po::value<bool>()->default_value(true), "types(type, pairs, n): totals per link type")
@@ -99,7 +99,7 @@ JobConfig load_job(const std::string& path, const JobOverrides& o) {
   job.legacy_schema =
       choose("input.legacy_schema", {"map", "reject"}) == "map" ? LegacySchemaPolicy::kMap
                                                                  : LegacySchemaPolicy::kReject;
-  job.dedup = choose("dedup.rule", {"exact", "none"});
+  job.dedup = choose("dedup.rule", {"exact"});
   job.table_pairs = vm["tables.pairs"].as<bool>();
   job.table_articles = vm["tables.articles"].as<bool>();
   job.table_types = vm["tables.types"].as<bool>();
