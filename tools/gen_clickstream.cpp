@@ -70,7 +70,8 @@ constexpr std::size_t kMaxRowBytes = 4096;
 // Non-article referers, in the weights seen in real dumps (other-search dominates).
 constexpr std::array<std::string_view, 5> kOtherReferers = {
     "other-search", "other-empty", "other-internal", "other-external", "other-other"};
-constexpr std::array<double, 5> kOtherRefererCumulative = {0.56, 0.80, 0.88, 0.96, 1.0};
+constexpr std::array<double, 5> kOtherRefererWeights = {0.56, 0.24, 0.08, 0.08, 0.04};
+constexpr std::uint8_t kAllReferers = 0x1F;
 
 enum class PairType : std::uint8_t { kLink, kExternal, kOther };
 
@@ -558,6 +559,7 @@ class Generator {
         prev_sampler_(titles_, kPrevZipfExponent),
         external_curr_sampler_(titles_, kExternalCurrZipfExponent),
         pairs_(options.rows),
+        external_used_(titles_, 0),
         type_salt_(mix64(options.seed ^ 0x7970655f73616c74ULL)) {}
 
   Truth run() {
@@ -609,30 +611,46 @@ class Generator {
     return n >= static_cast<double>(kMaxCount) ? kMaxCount : static_cast<std::uint64_t>(n);
   }
 
-  std::uint64_t draw_other_referer() {
-    const double u = rng_.uniform();
+  // One of the other-* referers not yet paired with curr, by the real weights among those left;
+  // returns false when curr already has all five. A 5-bit mask per title replaces the pair set
+  // for external rows and keeps the draw O(1) where rejection would retry popular titles often.
+  bool draw_other_referer(Row& row) {
+    const std::uint8_t used = external_used_[row.curr];
+    if (used == kAllReferers) return false;
+    std::array<double, kOtherReferers.size()> cumulative{};
+    double total = 0.0;
+    for (std::size_t i = 0; i < kOtherReferers.size(); ++i) {
+      if ((used & (1U << i)) == 0) total += kOtherRefererWeights[i];
+      cumulative[i] = total;
+    }
+    const double u = rng_.uniform() * total;
     std::size_t i = 0;
-    while (u >= kOtherRefererCumulative[i] && i + 1 < kOtherRefererCumulative.size()) ++i;
-    return titles_ + i;
+    while (i + 1 < kOtherReferers.size() && ((used & (1U << i)) != 0 || u >= cumulative[i])) ++i;
+    external_used_[row.curr] = static_cast<std::uint8_t>(used | (1U << i));
+    row.prev = titles_ + i;
+    return true;
   }
 
   // (prev, curr) with prev != curr and the type upstream would give it: external exactly when
   // prev is an other-* referer, else link, or other for a stable ~5 % of article pairs.
-  Row draw_pair(bool external, bool uniform) {
-    Row row;
+  // Returns false when the pair is taken.
+  bool draw_distinct_pair(Row& row, bool external, bool uniform) {
     if (external) {
       row.curr = uniform ? rng_.below(titles_) : external_curr_sampler_(rng_);
-      row.prev = draw_other_referer();
       row.type = PairType::kExternal;
-      return row;
+      return draw_other_referer(row);
     }
+    draw_article_pair(row, uniform);
+    return pairs_.insert(key(row));
+  }
+
+  void draw_article_pair(Row& row, bool uniform) {
     row.curr = uniform ? rng_.below(titles_) : curr_sampler_(rng_);
     do {
       row.prev = uniform ? rng_.below(titles_) : prev_sampler_(rng_);
     } while (row.prev == row.curr);
     row.type = mix64(key(row) ^ type_salt_) % 1000 < kOtherTypePerMille ? PairType::kOther
                                                                         : PairType::kLink;
-    return row;
   }
 
   std::uint64_t key(const Row& row) const { return row.prev * titles_ + row.curr; }
@@ -643,8 +661,8 @@ class Generator {
     const bool external = rng_.chance(kExternalShare);
     for (int attempt = 0;; ++attempt) {
       const bool uniform = attempt >= kZipfAttempts;
-      Row row = draw_pair(external, uniform);
-      if (pairs_.insert(key(row))) {
+      Row row;
+      if (draw_distinct_pair(row, external, uniform)) {
         row.n = draw_n();
         if (uniform) ++truth.fallback_draws;
         truth.rejected_draws += static_cast<std::uint64_t>(attempt);
@@ -678,7 +696,15 @@ class Generator {
   }
 
   void write_bad_row(Output& out, BadKind kind) {
-    Row row = draw_pair(rng_.chance(kExternalShare), false);
+    // Any plausible pair will do: dirty lines are not part of the distinct set.
+    Row row;
+    if (rng_.chance(kExternalShare)) {
+      row.curr = curr_sampler_(rng_);
+      row.prev = titles_ + rng_.below(kOtherReferers.size());
+      row.type = PairType::kExternal;
+    } else {
+      draw_article_pair(row, false);
+    }
     row.n = draw_n();
     const std::string_view prev = prev_field(row.prev);
     const std::string_view curr = vocabulary_.field(row.curr);
@@ -786,6 +812,7 @@ class Generator {
   ZipfSampler prev_sampler_;
   ZipfSampler external_curr_sampler_;
   PairSet pairs_;
+  std::vector<std::uint8_t> external_used_;  // bit i: (kOtherReferers[i], title) written
   std::uint64_t type_salt_;
 };
 

@@ -124,8 +124,9 @@ class RangeCursor {
   void open_range(const plan::WorkRange& r) {
     current_ = &r;
     reader_ = plan::open_range(plan_.files[r.file], r, kReadBuffer);
-    scanner_ = std::make_unique<parse::RangeScanner>(*reader_, r.begin, r.end, kReadBuffer,
-                                                     static_cast<std::size_t>(max_line_));
+    const std::size_t max_line = static_cast<std::size_t>(max_line_);
+    scanner_ = std::make_unique<parse::RangeScanner>(*reader_, r.begin, r.end,
+                                                     std::max(kReadBuffer, max_line + 2), max_line);
   }
   void finish_range() {
     const std::uint64_t n = scanner_->bytes_consumed();

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dumpmill/core/error.hpp"
 #include "readers.hpp"
 
 namespace dumpmill::detail {

@@ -32,6 +32,8 @@ herr_t Handle::close() noexcept {
       return H5Aclose(id);
     case HandleKind::kPropertyList:
       return H5Pclose(id);
+    case HandleKind::kObject:
+      return H5Oclose(id);
   }
   return -1;
 }

@@ -32,6 +32,7 @@ struct Unit {
   std::uint64_t begin, end;
   std::uint64_t weight;  // decoded bytes (estimated for unsplit files)
   std::optional<codec::GzipCheckpoint> start;
+  std::optional<codec::GzipCheckpoint> member;
 };
 
 // gzip ISIZE (decoded size mod 2^32) of the last member, lifted above the compressed size:
@@ -102,7 +103,7 @@ void cut_plain(std::uint32_t index, const InputFile& f, std::uint64_t unit_size,
                std::vector<Unit>& units) {
   for (std::uint64_t off = 0; off < f.size; off += unit_size) {
     const std::uint64_t end = std::min(f.size, off + unit_size);
-    units.push_back({index, off, end == f.size ? kToEnd : end, end - off, std::nullopt});
+    units.push_back({index, off, end == f.size ? kToEnd : end, end - off, std::nullopt, std::nullopt});
   }
 }
 
@@ -121,11 +122,18 @@ void cut_gzip(std::uint32_t index, const codec::GzipIndex& idx, std::uint64_t un
     const bool last = j >= pts.size() || pts[j].out_offset >= idx.decoded_size;
     const std::uint64_t begin = pts[i].out_offset;
     const std::uint64_t end = last ? idx.decoded_size : pts[j].out_offset;
-    Unit u{index, begin, last ? kToEnd : end, end - begin, std::nullopt};
+    Unit u{index, begin, last ? kToEnd : end, end - begin, std::nullopt, std::nullopt};
     if (begin > 0) {
       std::size_t s = i;
       while (s > 0 && pts[s].window.empty()) --s;
-      if (pts[s].out_offset > 0 || !pts[s].window.empty()) u.start = pts[s];
+      if (pts[s].out_offset > 0 || !pts[s].window.empty()) {
+        u.start = pts[s];
+        if (!pts[s].member_start) {
+          std::size_t m = s;
+          while (!pts[m].member_start) --m;  // points[0] is a member start
+          u.member = pts[m];
+        }
+      }
       // s == 0 with an empty window: decode from the file start (correct, only slower).
     }
     units.push_back(std::move(u));
@@ -237,7 +245,7 @@ Plan make_plan(const std::vector<std::string>& inputs, const PlanOptions& option
     } else if (indexes[i]) {
       cut_gzip(i, *indexes[i], unit_size, units);
     } else {
-      units.push_back({i, 0, kToEnd, f.decoded_size, std::nullopt});
+      units.push_back({i, 0, kToEnd, f.decoded_size, std::nullopt, std::nullopt});
     }
   }
 
@@ -252,6 +260,7 @@ Plan make_plan(const std::vector<std::string>& inputs, const PlanOptions& option
     r.begin = u.begin;
     r.end = u.end;
     r.start = std::move(u.start);
+    r.member = std::move(u.member);
     if (total > 0) {
       const long double mid = static_cast<long double>(before) + static_cast<long double>(u.weight) / 2;
       r.rank = static_cast<int>(std::min<long double>(plan.ranks - 1, mid * plan.ranks / total));
@@ -288,12 +297,14 @@ std::vector<char> serialize_plan(const Plan& plan) {
     w.u64(r.begin);
     w.u64(r.end);
     w.u64(static_cast<std::uint64_t>(r.rank));
-    w.u8(r.start.has_value());
-    if (r.start) {
-      w.u64(r.start->in_bit_offset);
-      w.u64(r.start->out_offset);
-      w.u8(r.start->member_start);
-      w.blob(r.start->window);
+    for (const auto* c : {&r.start, &r.member}) {
+      w.u8(c->has_value());
+      if (*c) {
+        w.u64((*c)->in_bit_offset);
+        w.u64((*c)->out_offset);
+        w.u8((*c)->member_start);
+        w.blob((*c)->window);
+      }
     }
   }
   w.u64(plan.log.size());
@@ -326,13 +337,15 @@ Plan deserialize_plan(std::span<const char> bytes) {
     w.begin = r.u64();
     w.end = r.u64();
     w.rank = static_cast<int>(r.u64());
-    if (r.u8()) {
-      codec::GzipCheckpoint c;
-      c.in_bit_offset = r.u64();
-      c.out_offset = r.u64();
-      c.member_start = r.u8() != 0;
-      c.window = r.blob();
-      w.start = std::move(c);
+    for (auto* c : {&w.start, &w.member}) {
+      if (r.u8()) {
+        codec::GzipCheckpoint cp;
+        cp.in_bit_offset = r.u64();
+        cp.out_offset = r.u64();
+        cp.member_start = r.u8() != 0;
+        cp.window = r.blob();
+        *c = std::move(cp);
+      }
     }
   }
   plan.log.resize(r.u64());

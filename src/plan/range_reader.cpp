@@ -10,12 +10,14 @@ namespace {
 // (the last byte of the checkpoint's window, i.e. decoded byte begin - 1) before the stream.
 class CheckpointReader final : public codec::DecodedReader {
  public:
-  CheckpointReader(const InputFile& file, const codec::GzipCheckpoint& start, std::uint64_t offset,
+  CheckpointReader(const InputFile& file, const codec::GzipCheckpoint& start,
+                   const std::optional<codec::GzipCheckpoint>& member, std::uint64_t offset,
                    std::size_t buffer_bytes) {
     index_.file_size = file.size;
     index_.file_mtime_ns = file.mtime_ns;
     index_.fingerprint = file.fingerprint;
     index_.decoded_size = file.decoded_size;
+    if (member) index_.points.push_back(*member);
     index_.points.push_back(start);
     if (start.out_offset == offset + 1 && !start.window.empty()) {
       prefix_ = static_cast<char>(start.window.back());
@@ -53,7 +55,8 @@ std::unique_ptr<codec::DecodedReader> open_range(const InputFile& file, const Wo
                                                  std::size_t buffer_bytes) {
   const std::uint64_t offset = range.begin == 0 ? 0 : range.begin - 1;
   if (range.start && range.begin > 0)
-    return std::make_unique<CheckpointReader>(file, *range.start, offset, buffer_bytes);
+    return std::make_unique<CheckpointReader>(file, *range.start, range.member, offset,
+                                              buffer_bytes);
   return codec::open_decoded(file.path, file.codec, offset, nullptr, buffer_bytes);
 }
 

@@ -109,6 +109,28 @@ class LocalComm final : public Communicator {
   LocalComm(Rendezvous& rendezvous, int rank, int size)
       : rendezvous_(rendezvous), rank_(rank), size_(size) {}
 
+ private:
+  // Phase 1: publish `mine`, wait for all. Read everything needed from all deposits
+  // (copies). Phase 2: wait until every rank has read, so `mine` may then go away.
+  template <class Read>
+  auto collective(const char* op, int root, const Parts& mine, Read&& read) {
+    std::vector<Deposit>& all = rendezvous_.deposits();
+    all[static_cast<std::size_t>(rank_)] = Deposit{op, root, &mine};
+    rendezvous_.wait_all();
+    for (std::size_t r = 0; r < all.size(); ++r) {
+      if (std::strcmp(all[r].op, op) != 0 || all[r].root != root) {
+        throw std::logic_error("run_local: rank " + std::to_string(rank_) + " called " + op +
+                               " (root " + std::to_string(root) + ") while rank " +
+                               std::to_string(r) + " called " + all[r].op + " (root " +
+                               std::to_string(all[r].root) + ")");
+      }
+    }
+    auto result = read(all);
+    rendezvous_.wait_all();
+    return result;
+  }
+
+ public:
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
@@ -230,26 +252,6 @@ class LocalComm final : public Communicator {
       throw std::out_of_range("root " + std::to_string(root) + " outside [0, " +
                               std::to_string(size_) + ")");
     }
-  }
-
-  // Phase 1: publish `mine`, wait for all. Read everything needed from all deposits
-  // (copies). Phase 2: wait until every rank has read, so `mine` may then go away.
-  template <class Read>
-  auto collective(const char* op, int root, const Parts& mine, Read&& read) {
-    std::vector<Deposit>& all = rendezvous_.deposits();
-    all[static_cast<std::size_t>(rank_)] = Deposit{op, root, &mine};
-    rendezvous_.wait_all();
-    for (std::size_t r = 0; r < all.size(); ++r) {
-      if (std::strcmp(all[r].op, op) != 0 || all[r].root != root) {
-        throw std::logic_error("run_local: rank " + std::to_string(rank_) + " called " + op +
-                               " (root " + std::to_string(root) + ") while rank " +
-                               std::to_string(r) + " called " + all[r].op + " (root " +
-                               std::to_string(all[r].root) + ")");
-      }
-    }
-    auto result = read(all);
-    rendezvous_.wait_all();
-    return result;
   }
 
   Rendezvous& rendezvous_;

@@ -16,6 +16,7 @@ enum class HandleKind : std::uint8_t {
   kDatatype,      // H5Tclose
   kAttribute,     // H5Aclose
   kPropertyList,  // H5Pclose
+  kObject,        // H5Oclose: any group, dataset or named datatype opened with H5Oopen
 };
 
 // Owns one hid_t. The destructor closes it and ignores failure (destructors never throw);

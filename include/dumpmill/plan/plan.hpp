@@ -45,6 +45,9 @@ struct WorkRange {
   int rank = 0;
   // gzip: where decoding starts (a checkpoint at or before begin - 1); absent = from byte 0.
   std::optional<codec::GzipCheckpoint> start;
+  // gzip: the start of the member holding `start` (the reader checks that member's ISIZE
+  // relative to it); absent when `start` is itself a member start.
+  std::optional<codec::GzipCheckpoint> member;
 };
 
 struct Plan {
