@@ -74,9 +74,8 @@ const std::string& corpus() {
     std::vector<std::string> titles;
     titles.reserve(kVocabulary);
     for (std::size_t i = 0; i < kVocabulary; ++i) titles.push_back(make_title(rng));
-    static constexpr std::string_view kReferrers[] = {"other-search", "other-empty",
-                                                      "other-internal", "other-external",
-                                                      "other-other"};
+    static constexpr std::string_view kReferrers[] = {
+        "other-search", "other-empty", "other-internal", "other-external", "other-other"};
     std::uniform_int_distribution<int> percent(0, 99);
     std::string out;
     out.reserve(kTargetBytes + 1024);
@@ -111,7 +110,8 @@ void BM_Scanner(benchmark::State& state) {
     }
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
-  state.counters["lines/s"] = benchmark::Counter(static_cast<double>(lines), benchmark::Counter::kIsRate);
+  state.counters["lines/s"] =
+      benchmark::Counter(static_cast<double>(lines), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Scanner)->Unit(benchmark::kMillisecond);
 

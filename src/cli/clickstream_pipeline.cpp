@@ -64,6 +64,7 @@ plan::Plan agree_on_plan(const JobConfig& job, shuffle::Communicator& comm, std:
       options.range_size = job.range_size ? job.range_size : plan::kDefaultRangeSize;
       options.checkpoint_spacing = job.checkpoint_spacing;
       options.index_cache = job.index_cache;
+      options.gzip_split_min = job.gzip_split_min;
       options.legacy = job.legacy_schema == LegacySchemaPolicy::kMap ? plan::LegacyPolicy::kMap
                                                                       : plan::LegacyPolicy::kReject;
       const plan::Plan p = plan::make_plan(job.inputs, options);
@@ -102,7 +103,7 @@ struct FileCounters {
 class RangeCursor {
  public:
   RangeCursor(const plan::Plan& p, int rank, std::uint64_t max_line)
-      : plan_(p), ranges_(p.ranges_of(rank)), max_line_(max_line) {}
+      : plan_(p), ranges_(p.ranges_of(rank)), max_line_(max_line), per_file_(p.files.size(), 0) {}
 
   // Next owned line; false when every range is done.
   bool next(parse::Line& line) {
@@ -131,7 +132,6 @@ class RangeCursor {
   void finish_range() {
     const std::uint64_t n = scanner_->bytes_consumed();
     done_ += n;
-    per_file_.resize(plan_.files.size());
     per_file_[current_->file] += n;
     scanner_.reset();
     reader_.reset();
@@ -212,7 +212,16 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
   parse::Line line;
   parse::ClickRecord rec;
   bool more = !cursor.exhausted();
-  while (comm.allreduce_or(more)) {
+  // A row the exchange refused (its round was full) waits here and goes first next round.
+  std::string pending_key;
+  std::uint64_t pending_n = 0;
+  int pending_owner = -1;
+  while (comm.allreduce_or(more || pending_owner >= 0)) {
+    if (pending_owner >= 0) {
+      if (!exchange.add_value(pending_owner, pending_key, pending_n))
+        throw std::logic_error("exchange refused an entry into empty buffers");
+      pending_owner = -1;
+    }
     while (more && !exchange.full()) {
       if (!cursor.next(line)) {
         more = false;
@@ -225,12 +234,8 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
         continue;
       }
       ++fc.read;
-      std::optional<parse::RejectReason> bad;
-      if (line.too_long) {
-        bad = parse::RejectReason::kLineTooLong;
-      } else {
-        bad = parsers[fi].parse(line.text, rec);
-      }
+      const std::optional<parse::RejectReason> bad =
+          line.too_long ? std::optional(parse::RejectReason::kLineTooLong) : parsers[fi].parse(line.text, rec);
       if (bad) {
         fc.rejected.add(*bad);
         rejects.add(cursor.file().path, line.offset, *bad, line.text);
@@ -240,9 +245,8 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
       // Local combine: an exact row seen earlier in this round is dropped here, before the
       // network; rows repeated across rounds or ranks are caught by the owner.
       key.clear();
-      const std::string_view pair_key =
-          aggregate::encode_pair_key(key, rec.prev, rec.curr, static_cast<std::uint8_t>(rec.type));
-      const std::size_t pair_len = pair_key.size();
+      const std::size_t pair_len =
+          aggregate::encode_pair_key(key, rec.prev, rec.curr, static_cast<std::uint8_t>(rec.type)).size();
       key.add_u64(rec.n);
       const std::string_view row_key = key.view();
       bool inserted = false;
@@ -252,8 +256,12 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
         continue;
       }
       const int owner = aggregate::owner_of(aggregate::pair_owner_hash(rec.prev, rec.curr), ranks);
-      exchange.add(owner, row_key.substr(0, pair_len),
-                   std::span<const char>(reinterpret_cast<const char*>(&rec.n), sizeof rec.n));
+      if (!exchange.add_value(owner, row_key.substr(0, pair_len), rec.n)) {
+        pending_key.assign(row_key.substr(0, pair_len));
+        pending_n = rec.n;
+        pending_owner = owner;
+        break;
+      }
     }
     exchange.flush(receive);
     seen_this_round.clear();
@@ -288,10 +296,11 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
     std::size_t i = 0;
     bool pending = !items.empty();
     while (comm.allreduce_or(pending)) {
-      for (; i < items.size() && !title_exchange.full(); ++i) {
+      while (i < items.size()) {
         const auto& [title, t] = items[i];
-        title_exchange.add(aggregate::owner_of(aggregate::hash_bytes(title), ranks), title,
-                           std::span<const char>(reinterpret_cast<const char*>(&t), sizeof t));
+        if (!title_exchange.add_value(aggregate::owner_of(aggregate::hash_bytes(title), ranks), title, t))
+          break;  // round full: this item goes first next round
+        ++i;
       }
       pending = i < items.size();
       title_exchange.flush(receive_article);

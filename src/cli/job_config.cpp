@@ -43,6 +43,7 @@ po::options_description job_options() {
     ("run.memory_per_rank", po::value<std::string>()->default_value("0"), "memory budget per rank for tables and buffers (0 = default 1GiB)")
     ("run.shuffle_round", po::value<std::string>()->default_value("0"), "bytes a rank sends per exchange round (0 = default 16MiB)")
     ("run.checkpoint_spacing", po::value<std::string>()->default_value("0"), "decoded bytes between gzip index checkpoints (0 = default)")
+    ("run.gzip_split_min", po::value<std::string>()->default_value("4MiB"), "gzip files smaller than this are read whole by one rank: indexing costs one sequential decode")
     ("run.max_line", po::value<std::string>()->default_value("1MiB"), "longest accepted line; longer lines are rejected as line_too_long")
     ("run.progress", po::value<std::string>()->default_value("auto"), "auto (a live line on a terminal, a log line every 10 s otherwise) | always | never");
   // clang-format on
@@ -114,7 +115,7 @@ JobConfig load_job(const std::string& path, const JobOverrides& o) {
   job.index_cache = resolve(base, str("output.index_cache"));
   std::string range_size = str("run.range_size"), memory = str("run.memory_per_rank"),
               round = str("run.shuffle_round"), spacing = str("run.checkpoint_spacing"),
-              max_line = str("run.max_line");
+              max_line = str("run.max_line"), split_min = str("run.gzip_split_min");
   job.progress = choose("run.progress", {"auto", "always", "never"});
 
   // Flags win over the job file; relative flag paths are relative to the working directory.
@@ -129,6 +130,7 @@ JobConfig load_job(const std::string& path, const JobOverrides& o) {
   if (!o.shuffle_round.empty()) round = o.shuffle_round;
   if (!o.checkpoint_spacing.empty()) spacing = o.checkpoint_spacing;
   if (!o.max_line.empty()) max_line = o.max_line;
+  if (!o.gzip_split_min.empty()) split_min = o.gzip_split_min;
   if (!o.progress.empty()) {
     if (o.progress != "auto" && o.progress != "always" && o.progress != "never")
       throw ConfigError("--progress '" + o.progress + "' is not one of: auto | always | never");
@@ -139,6 +141,7 @@ JobConfig load_job(const std::string& path, const JobOverrides& o) {
   job.shuffle_round = parse_byte_size(round, "run.shuffle_round");
   job.checkpoint_spacing = parse_byte_size(spacing, "run.checkpoint_spacing");
   job.max_line = parse_byte_size(max_line, "run.max_line");
+  job.gzip_split_min = parse_byte_size(split_min, "run.gzip_split_min");
   if (job.max_line < 64) throw ConfigError(path + ": run.max_line must be at least 64 bytes");
   if (job.shuffle_round > (256ull << 20))
     throw ConfigError(path + ": run.shuffle_round must be at most 256MiB (MPI counts are int)");

@@ -51,6 +51,7 @@ po::options_description run_flags(cli::JobOverrides& o) {
     ("memory-per-rank", po::value(&o.memory_per_rank), "memory budget per rank, e.g. 4GiB (run.memory_per_rank; default 1GiB)")
     ("shuffle-round", po::value(&o.shuffle_round), "bytes a rank sends per exchange round (run.shuffle_round; default 16MiB, at most 256MiB)")
     ("checkpoint-spacing", po::value(&o.checkpoint_spacing), "decoded bytes between gzip index checkpoints (run.checkpoint_spacing)")
+    ("gzip-split-min", po::value(&o.gzip_split_min), "gzip files smaller than this are read whole by one rank (run.gzip_split_min; default 4MiB)")
     ("max-line", po::value(&o.max_line), "longest accepted line, longer ones are rejected (run.max_line; default 1MiB)")
     ("progress", po::value(&o.progress), "auto | always | never (run.progress; auto = live line on a terminal, a log line every 10 s otherwise)")
     ("quiet,q", "print no summary (the report file is still written)");

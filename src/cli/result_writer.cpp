@@ -2,10 +2,14 @@
 #include "dumpmill/cli/result_writer.hpp"
 
 #include <cstdio>
+#include <ctime>
+#include <limits>
 
 #include "dumpmill/h5/parallel_file.hpp"
 #include "dumpmill/h5/table_writer.hpp"
+#include "dumpmill/core/error.hpp"
 #include "dumpmill/sql/sqlite_export.hpp"
+#include "dumpmill/sql/table_export.hpp"
 #include "dumpmill/version.hpp"
 
 namespace dumpmill::cli {
@@ -122,6 +126,128 @@ void write_hdf5_result(const OutputFiles& out, const JobConfig& job, const plan:
   comm.barrier();
   if (comm.rank() == 0) out.publish_hdf5();
   comm.barrier();
+}
+
+}  // namespace dumpmill::cli
+
+namespace dumpmill::cli {
+namespace {
+
+// One definition of the runs table; the export copies earlier runs from the previous file.
+constexpr const char* kRunsTable = R"(CREATE TABLE runs (
+  started_utc TEXT NOT NULL, finished_utc TEXT NOT NULL, dumpmill_version TEXT NOT NULL,
+  job TEXT NOT NULL, ranks INTEGER NOT NULL, inputs TEXT NOT NULL,
+  records_read INTEGER NOT NULL, valid INTEGER NOT NULL, rejected INTEGER NOT NULL,
+  duplicates_dropped INTEGER NOT NULL, rows_kept INTEGER NOT NULL, distinct_pairs INTEGER NOT NULL,
+  distinct_articles INTEGER NOT NULL, sum_n INTEGER NOT NULL, bytes_in INTEGER NOT NULL,
+  bytes_decoded INTEGER NOT NULL, wall_seconds_before_export REAL NOT NULL, hdf5 TEXT NOT NULL))";
+
+std::string now_utc() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::int64_t as_i64(std::uint64_t v) {
+  if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    throw OutputError("a count above 2^63 cannot be stored in SQLite");
+  return static_cast<std::int64_t>(v);
+}
+
+}  // namespace
+
+void export_sqlite_result(const OutputFiles& out, const JobConfig& job,
+                          const report::RunReport& totals) {
+  using sql::ColumnExport;
+  sql::SqliteExport sqlite(out.sqlite_final());
+  sql::Db& db = sqlite.db();
+  const std::string h5 = out.hdf5_final();
+  if (job.table_pairs)
+    sql::export_table(db, h5,
+                      {"pairs",
+                       "pairs",
+                       {{"prev", "prev", ColumnExport::kString},
+                        {"curr", "curr", ColumnExport::kString},
+                        {"type", "type", ColumnExport::kDictionary},
+                        {"n", "n", ColumnExport::kU64}},
+                       {// top referrers of an article; top targets of a referrer
+                        "CREATE INDEX pairs_by_curr ON pairs (curr, n DESC)",
+                        "CREATE INDEX pairs_by_prev ON pairs (prev, n DESC)"}});
+  if (job.table_articles)
+    sql::export_table(db, h5,
+                      {"articles",
+                       "articles",
+                       {{"title", "title", ColumnExport::kString},
+                        {"n_in", "n_in", ColumnExport::kU64},
+                        {"n_out", "n_out", ColumnExport::kU64},
+                        {"n_referrers", "n_referrers", ColumnExport::kU64}},
+                       {"CREATE UNIQUE INDEX articles_by_title ON articles (title)",
+                        "CREATE INDEX articles_by_n_in ON articles (n_in DESC)"}});
+  if (job.table_types)
+    sql::export_table(db, h5,
+                      {"types",
+                       "types",
+                       {{"type", "type", ColumnExport::kDictionary},
+                        {"pairs", "pairs", ColumnExport::kU64},
+                        {"n", "n", ColumnExport::kU64}},
+                       {}});
+  db.exec(kRunsTable);
+  // Keep the history: rows of earlier runs from the file this export replaces.
+  if (std::FILE* f = std::fopen(out.sqlite_final().c_str(), "rb")) {
+    std::fclose(f);
+    try {
+      sql::Db previous(out.sqlite_final(), SQLITE_OPEN_READONLY);
+      sql::Statement has = previous.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'");
+      if (has.step()) {
+        sql::Statement rows = previous.prepare("SELECT * FROM runs");
+        const int columns = rows.column_count();
+        std::string insert = "INSERT INTO runs VALUES (";
+        for (int c = 0; c < columns; ++c) insert += c ? ", ?" : "?";
+        sql::Statement ins = db.prepare(insert + ")");
+        while (rows.step()) {
+          for (int c = 0; c < columns; ++c) {
+            switch (rows.column_type(c)) {
+              case SQLITE_INTEGER: ins.bind_int64(c + 1, rows.column_int64(c)); break;
+              case SQLITE_FLOAT: ins.bind_double(c + 1, rows.column_double(c)); break;
+              case SQLITE_NULL: ins.bind_null(c + 1); break;
+              default: ins.bind_text(c + 1, rows.column_text(c));
+            }
+          }
+          ins.step();
+          ins.reset();
+        }
+      }
+    } catch (const OutputError& e) {
+      // A previous file of another shape (an older layout, not a dumpmill file): start a new history.
+      std::fprintf(stderr, "[dumpmill] runs history not carried over from %s: %s\n",
+                   out.sqlite_final().c_str(), e.what());
+    }
+  }
+  std::string inputs;
+  for (const auto& f : totals.files) inputs += (inputs.empty() ? "" : "\n") + f.path;
+  {
+  sql::Statement run = db.prepare("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  int i = 1;
+  run.bind_text(i++, totals.started_utc);
+  run.bind_text(i++, now_utc());
+  run.bind_text(i++, kDumpmillVersion);
+  run.bind_text(i++, job.name);
+  run.bind_int64(i++, totals.ranks);
+  run.bind_text(i++, inputs);
+  for (std::uint64_t v : {totals.records_read, totals.valid, totals.rejected.total(),
+                          totals.duplicates_dropped, totals.rows_kept, totals.distinct_pairs,
+                          totals.distinct_articles, totals.sum_n, totals.bytes_in, totals.bytes_decoded})
+    run.bind_int64(i++, as_i64(v));
+  double before_export = 0;
+  for (const auto& [name, s] : totals.stage_seconds) before_export += s;
+  run.bind_double(i++, before_export);
+  run.bind_text(i++, h5);
+  run.step();
+  }  // statements are finalised before the commit closes the database
+  sqlite.commit();
 }
 
 }  // namespace dumpmill::cli

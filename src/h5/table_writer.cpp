@@ -261,6 +261,14 @@ void TableWriter::write_dictionary(std::string_view column, std::span<const std:
     args = detail::digest(std::string_view(reinterpret_cast<const char*>(&size), sizeof size), args);
     args = detail::digest(entry, args);
   }
+  for (std::size_t i = 0; problem.empty() && i < dictionary.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (dictionary[i] == dictionary[j]) {
+        problem = "dictionary entry '" + dictionary[i] + "' appears twice";
+        break;
+      }
+    }
+  }
   if (problem.empty()) {
     const auto bad = std::find_if(codes.begin(), codes.end(),
                                   [&](std::uint8_t c) { return c >= dictionary.size(); });

@@ -122,10 +122,11 @@ LineShape split_line_sse2(std::string_view line) {
   auto block = [&](std::size_t at, unsigned skip_low) {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line.data() + at));
     const unsigned drop = (1u << skip_low) - 1;  // bytes an earlier block already covered
-    const unsigned tabs = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, tab_v))) & ~drop;
-    const __m128i special = _mm_or_si128(_mm_cmplt_epi8(x, space_v),
-                                         _mm_or_si128(_mm_cmpeq_epi8(x, del_v),
-                                                      _mm_cmpeq_epi8(x, quote_v)));
+    const unsigned tabs =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, tab_v))) & ~drop;
+    const __m128i special =
+        _mm_or_si128(_mm_cmplt_epi8(x, space_v),
+                     _mm_or_si128(_mm_cmpeq_epi8(x, del_v), _mm_cmpeq_epi8(x, quote_v)));
     care |= static_cast<unsigned>(_mm_movemask_epi8(special)) & ~drop & ~tabs;
     for (unsigned t = tabs; t != 0; t &= t - 1) {
       add_tab(shape, at + static_cast<std::size_t>(std::countr_zero(t)));
@@ -265,10 +266,14 @@ bool is_digits(std::string_view s) {
 
 std::string_view link_type_name(LinkType type) {
   switch (type) {
-    case LinkType::kLink: return "link";
-    case LinkType::kExternal: return "external";
-    case LinkType::kOther: return "other";
-    case LinkType::kRedlink: return "redlink";
+    case LinkType::kLink:
+      return "link";
+    case LinkType::kExternal:
+      return "external";
+    case LinkType::kOther:
+      return "other";
+    case LinkType::kRedlink:
+      return "redlink";
   }
   throw std::out_of_range("LinkType out of range");
 }

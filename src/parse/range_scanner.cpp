@@ -8,9 +8,8 @@
 
 namespace dumpmill::parse {
 
-RangeScanner::RangeScanner(codec::DecodedReader& reader, std::uint64_t begin,
-                           std::uint64_t end, std::size_t buffer_bytes,
-                           std::size_t max_line_bytes)
+RangeScanner::RangeScanner(codec::DecodedReader& reader, std::uint64_t begin, std::uint64_t end,
+                           std::size_t buffer_bytes, std::size_t max_line_bytes)
     : reader_(reader),
       begin_(begin),
       end_(end),
@@ -21,9 +20,9 @@ RangeScanner::RangeScanner(codec::DecodedReader& reader, std::uint64_t begin,
                            std::to_string(end));
   }
   if (max_line_bytes > buffer_bytes || buffer_bytes - max_line_bytes < 2) {
-    throw std::logic_error("RangeScanner: buffer_bytes " + std::to_string(buffer_bytes) +
-                           " must be at least max_line_bytes + 2 = " +
-                           std::to_string(max_line_bytes) + " + 2");
+    throw std::logic_error(
+        "RangeScanner: buffer_bytes " + std::to_string(buffer_bytes) +
+        " must be at least max_line_bytes + 2 = " + std::to_string(max_line_bytes) + " + 2");
   }
   const std::uint64_t position = reader.position();
   const std::uint64_t latest = begin == 0 ? 0 : begin - 1;

@@ -87,10 +87,18 @@ void append_escaped(std::string& out, std::string_view raw) {
       continue;
     }
     switch (c) {
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\\': out += "\\\\"; break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
       default:
         if (c < 0x20 || c == 0x7F) {
           append_hex_escape(out, c);
@@ -104,8 +112,7 @@ void append_escaped(std::string& out, std::string_view raw) {
 
 }  // namespace detail
 
-RejectWriter::RejectWriter(std::string path, std::size_t max_line_bytes,
-                           std::size_t buffer_bytes)
+RejectWriter::RejectWriter(std::string path, std::size_t max_line_bytes, std::size_t buffer_bytes)
     : path_(std::move(path)), max_line_bytes_(max_line_bytes), buffer_bytes_(buffer_bytes) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) {

@@ -210,7 +210,7 @@ Plan make_plan(const std::vector<std::string>& inputs, const PlanOptions& option
       f.decoded_size_known = true;
       f.decoded_size = f.size;
       f.split = true;
-    } else if (f.codec == codec::Codec::kGzip && plan.ranks > 1 && f.size >= kMinSplitGzipBytes) {
+    } else if (f.codec == codec::Codec::kGzip && plan.ranks > 1 && f.size >= options.gzip_split_min) {
       bool built = false;
       indexes[i] = codec::load_or_build_gzip_index(f.path, spacing, options.index_cache, &built);
       f.decoded_size_known = true;
@@ -222,7 +222,7 @@ Plan make_plan(const std::vector<std::string>& inputs, const PlanOptions& option
                          format_bytes(f.decoded_size) + " decoded)");
     } else if (f.codec == codec::Codec::kGzip) {
       f.decoded_size = estimate_gzip_decoded(f.path, f.size);
-      if (plan.ranks > 1) f.note = "gzip smaller than " + format_bytes(kMinSplitGzipBytes) + ": read by one rank";
+      if (plan.ranks > 1) f.note = "gzip smaller than " + format_bytes(options.gzip_split_min) + " (run.gzip_split_min): read by one rank";
     } else {
       f.decoded_size = f.size * 4;
       if (plan.ranks > 1) f.note = "zstd: read by one rank (frame splitting is not implemented yet)";

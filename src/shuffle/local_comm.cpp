@@ -5,6 +5,7 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -111,23 +112,33 @@ class LocalComm final : public Communicator {
 
  private:
   // Phase 1: publish `mine`, wait for all. Read everything needed from all deposits
-  // (copies). Phase 2: wait until every rank has read, so `mine` may then go away.
+  // (copies). Phase 2: wait until every rank has read, so `mine` may then go away. A rank
+  // that finds an error while reading still waits at phase 2 before throwing: its buffer
+  // must outlive the other ranks' reads. (No rank can fail between the two phases, so
+  // phase 2 always completes.)
   template <class Read>
   auto collective(const char* op, int root, const Parts& mine, Read&& read) {
     std::vector<Deposit>& all = rendezvous_.deposits();
     all[static_cast<std::size_t>(rank_)] = Deposit{op, root, &mine};
     rendezvous_.wait_all();
-    for (std::size_t r = 0; r < all.size(); ++r) {
-      if (std::strcmp(all[r].op, op) != 0 || all[r].root != root) {
-        throw std::logic_error("run_local: rank " + std::to_string(rank_) + " called " + op +
-                               " (root " + std::to_string(root) + ") while rank " +
-                               std::to_string(r) + " called " + all[r].op + " (root " +
-                               std::to_string(all[r].root) + ")");
+    std::optional<decltype(read(all))> result;
+    std::exception_ptr error;
+    try {
+      for (std::size_t r = 0; r < all.size(); ++r) {
+        if (std::strcmp(all[r].op, op) != 0 || all[r].root != root) {
+          throw std::logic_error("run_local: rank " + std::to_string(rank_) + " called " + op +
+                                 " (root " + std::to_string(root) + ") while rank " +
+                                 std::to_string(r) + " called " + all[r].op + " (root " +
+                                 std::to_string(all[r].root) + ")");
+        }
       }
+      result.emplace(read(all));
+    } catch (...) {
+      error = std::current_exception();
     }
-    auto result = read(all);
     rendezvous_.wait_all();
-    return result;
+    if (error) std::rethrow_exception(error);
+    return std::move(*result);
   }
 
  public:

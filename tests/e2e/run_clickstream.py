@@ -1,8 +1,11 @@
 """End-to-end check: run dumpmill under mpirun on real or generated inputs and compare every
 figure (report.json, SQLite tables, HDF5 tables, rejects.tsv) with clickstream_reference.py.
 
-usage: run_clickstream.py --dumpmill BIN --job JOB --ranks N --work DIR --input F [--input F ...]
-                          [--max-line BYTES] [-- extra dumpmill flags]"""
+usage: run_clickstream.py --dumpmill BIN --job JOB --ranks N --work DIR
+                          (--input F [--input F ...] | --gen BIN --rows N [--seed S])
+                          [--codec as-is|plain|gzip|gzip-multi|zstd] [--max-line BYTES]
+                          [-- extra dumpmill flags]
+Exit code 77 (ctest's skip) when an --input does not exist (e.g. ../shared/data absent)."""
 
 import argparse
 import collections
@@ -28,10 +31,43 @@ def check(what, got, want):
         FAILURES.append(f"{what}: dumpmill {got!r} != reference {want!r}")
 
 
+def prepare_inputs(args):
+    """Generates and/or recompresses the inputs into the work dir; returns their paths."""
+    shutil.rmtree(args.work, ignore_errors=True)
+    os.makedirs(os.path.join(args.work, "in"))
+    sources = list(args.input or [])
+    if args.gen:
+        src = os.path.join(args.work, "in", "generated.tsv")
+        subprocess.run([args.gen, "--rows", str(args.rows), "--seed", str(args.seed), "--out", src,
+                        "--dup-rate", "0.02", "--bad-rate", "0.01", "--quoted-rate", "0.01"], check=True)
+        sources.append(src)
+    if args.codec == "as-is":
+        return sources
+    out = []
+    for i, src in enumerate(sources):
+        data = ref.read_decoded(src)
+        dst = os.path.join(args.work, "in", f"input{i}.tsv")
+        if args.codec == "plain":
+            open(dst, "wb").write(data)
+        elif args.codec == "gzip":
+            dst += ".gz"
+            with open(dst, "wb") as f:
+                subprocess.run(["gzip", "-6", "-n", "-c"], input=data, stdout=f, check=True)
+        elif args.codec == "gzip-multi":  # three members, cut mid-line on purpose
+            dst += ".gz"
+            with open(dst, "wb") as f:
+                cuts = [0, len(data) // 3 + 7, 2 * len(data) // 3 + 3, len(data)]
+                for a, b in zip(cuts, cuts[1:]):
+                    subprocess.run(["gzip", "-1", "-n", "-c"], input=data[a:b], stdout=f, check=True)
+        elif args.codec == "zstd":
+            dst += ".zst"
+            subprocess.run(["zstd", "-q", "-3", "-o", dst], input=data, check=True)
+        out.append(dst)
+    return out
+
+
 def run_dumpmill(args, extra):
     out = os.path.join(args.work, "out")
-    shutil.rmtree(args.work, ignore_errors=True)
-    os.makedirs(args.work)
     cmd = ["mpirun", "-n", str(args.ranks), "--oversubscribe", args.dumpmill, "run", args.job,
            "--output", out, "--progress", "never"]
     for i in args.input:
@@ -53,10 +89,19 @@ def main():
     ap.add_argument("--job", required=True)
     ap.add_argument("--ranks", type=int, default=1)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--input", action="append", required=True)
+    ap.add_argument("--input", action="append")
+    ap.add_argument("--gen")
+    ap.add_argument("--rows", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--codec", default="as-is", choices=["as-is", "plain", "gzip", "gzip-multi", "zstd"])
     ap.add_argument("--max-line", type=int, default=1 << 20)
     args, extra = ap.parse_known_args()
     extra = [e for e in extra if e != "--"]
+    for i in args.input or []:
+        if not os.path.exists(i):
+            print(f"skipped: {i} does not exist")
+            sys.exit(77)
+    args.input = prepare_inputs(args)
     out = run_dumpmill(args, extra)
     want = ref.Reference(args.input, max_line=args.max_line)
 

@@ -57,7 +57,7 @@ class SharedTempDir {
 inline std::uint64_t uneven_rows(int r, std::uint64_t scale) {
   static constexpr std::uint64_t kPattern[4] = {3, 0, 5, 0};
   const std::uint64_t base = kPattern[r % 4];
-  return base == 0 ? 0 : base * scale + static_cast<std::uint64_t>(r);
+  return base == 0 || scale == 0 ? 0 : base * scale + static_cast<std::uint64_t>(r);
 }
 
 }  // namespace dumpmill::test

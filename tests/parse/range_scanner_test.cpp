@@ -52,8 +52,8 @@ struct ScanResult {
   std::uint64_t consumed = 0;
 };
 
-ScanResult scan(const std::string& text, std::uint64_t begin, std::uint64_t end,
-                std::size_t chunk, std::size_t buffer, std::size_t max, bool from_zero) {
+ScanResult scan(const std::string& text, std::uint64_t begin, std::uint64_t end, std::size_t chunk,
+                std::size_t buffer, std::size_t max, bool from_zero) {
   const std::size_t start = from_zero || begin == 0 ? 0 : static_cast<std::size_t>(begin - 1);
   MemoryReader reader(text, chunk, start);
   RangeScanner scanner(reader, begin, end, buffer, max);
@@ -111,10 +111,10 @@ TEST(RangeScanner, WholeFileScanMatchesTheDefinition) {
 TEST(RangeScanner, KnownLinesOfTheTrickyText) {
   const ScanResult r = scan(kText, 0, kText.size(), 3, kMax + 2, kMax, true);
   const std::vector<OwnedLine> expected = {
-      {"ab", 0, false},        {"cd", 4, false},       {"", 7, false},
-      {"12345678", 8, false},  {"", 18, false},        {"12345678", 20, true},
-      {"this lin", 30, true},  {"x", 57, false},       {"1234567\r", 59, false},
-      {"", 69, false},         {"", 70, false},        {"last-lin", 71, true},
+      {"ab", 0, false},       {"cd", 4, false}, {"", 7, false},
+      {"12345678", 8, false}, {"", 18, false},  {"12345678", 20, true},
+      {"this lin", 30, true}, {"x", 57, false}, {"1234567\r", 59, false},
+      {"", 69, false},        {"", 70, false},  {"last-lin", 71, true},
   };
   EXPECT_EQ(r.lines, expected);
 }
@@ -129,9 +129,8 @@ TEST(RangeScanner, EveryTwoRangeTilingYieldsEachLineOnce) {
           ScanResult a = scan(text, 0, cut, chunk, buffer, kMax, from_zero);
           const ScanResult b = scan(text, cut, text.size(), chunk, buffer, kMax, from_zero);
           a.lines.insert(a.lines.end(), b.lines.begin(), b.lines.end());
-          ASSERT_EQ(a.lines, whole) << "text=" << ::testing::PrintToString(text)
-                                    << " cut=" << cut << " chunk=" << chunk
-                                    << " buffer=" << buffer;
+          ASSERT_EQ(a.lines, whole) << "text=" << ::testing::PrintToString(text) << " cut=" << cut
+                                    << " chunk=" << chunk << " buffer=" << buffer;
           ASSERT_EQ(a.consumed + b.consumed, text.size());
         }
       }

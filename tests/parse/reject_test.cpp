@@ -85,7 +85,7 @@ TEST(RejectCounts, AddTotalAndMerge) {
 
 TEST(RejectEscaping, EveryRuleOfTheFormat) {
   std::string out;
-  detail::append_escaped(out, std::string_view("a\tb\nc\rd\\e", 10));
+  detail::append_escaped(out, "a\tb\nc\rd\\e");
   EXPECT_EQ(out, "a\\tb\\nc\\rd\\\\e");
   out.clear();
   detail::append_escaped(out, std::string_view("x\0y\x7Fz\x1B", 6));
@@ -121,7 +121,7 @@ TEST(RejectWriter, TruncatesLongLinesAtACharacterBoundary) {
   const fs::path path = dir.path() / "rejects.tsv";
   RejectWriter writer(path.string(), 8);
   writer.add("f", 1, RejectReason::kLineTooLong, "0123456789abcdefghij");  // 20 bytes
-  writer.add("f", 2, RejectReason::kBadType, "01234567");                 // exactly 8: kept
+  writer.add("f", 2, RejectReason::kBadType, "01234567");                  // exactly 8: kept
   // "é" occupies bytes 7-8: cutting at 8 would split it, so only 7 bytes are kept.
   writer.add("f", 3, RejectReason::kBadType, "0123456\xC3\xA9xyz");
   writer.close();
@@ -138,7 +138,8 @@ TEST(RejectWriter, SmallBufferFlushesAsItGoesAndKeepsEverything) {
   {
     RejectWriter writer(path.string(), 4096, 16);
     for (int i = 0; i < 1000; ++i) {
-      writer.add("f", static_cast<std::uint64_t>(i), RejectReason::kBadCount, "n=" + std::to_string(i));
+      writer.add("f", static_cast<std::uint64_t>(i), RejectReason::kBadCount,
+                 "n=" + std::to_string(i));
       expected += "f\t" + std::to_string(i) + "\tbad_count\tn=" + std::to_string(i) + "\n";
       if (i == 10) {
         // Rejects are on disk long before close(): memory stays bounded.

@@ -86,29 +86,30 @@ TEST(Utf8, AllFourByteLeadsAndSecondBytes) {
 TEST(Utf8, KnownCases) {
   EXPECT_TRUE(is_valid_utf8(""));
   EXPECT_TRUE(is_valid_utf8("Main_Page"));
-  EXPECT_TRUE(is_valid_utf8("Z\xC3\xBCrich"));                    // Zürich
-  EXPECT_TRUE(is_valid_utf8("\xE6\x97\xA5\xE6\x9C\xAC"));         // 日本
-  EXPECT_TRUE(is_valid_utf8("\xF0\x9F\x98\x80"));                 // U+1F600
-  EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));                 // U+10FFFF
-  EXPECT_FALSE(is_valid_utf8("\xC0\x80"));                        // overlong NUL
-  EXPECT_FALSE(is_valid_utf8("\xC1\xBF"));                        // overlong
-  EXPECT_FALSE(is_valid_utf8("\xE0\x80\xAF"));                    // overlong '/'
-  EXPECT_FALSE(is_valid_utf8("\xF0\x8F\xBF\xBF"));                // overlong
-  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));                    // surrogate U+D800
-  EXPECT_FALSE(is_valid_utf8("\xED\xBF\xBF"));                    // surrogate U+DFFF
-  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));                // U+110000
+  EXPECT_TRUE(is_valid_utf8("Z\xC3\xBCrich"));             // Zürich
+  EXPECT_TRUE(is_valid_utf8("\xE6\x97\xA5\xE6\x9C\xAC"));  // 日本
+  EXPECT_TRUE(is_valid_utf8("\xF0\x9F\x98\x80"));          // U+1F600
+  EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));          // U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xC0\x80"));                 // overlong NUL
+  EXPECT_FALSE(is_valid_utf8("\xC1\xBF"));                 // overlong
+  EXPECT_FALSE(is_valid_utf8("\xE0\x80\xAF"));             // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xF0\x8F\xBF\xBF"));         // overlong
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));             // surrogate U+D800
+  EXPECT_FALSE(is_valid_utf8("\xED\xBF\xBF"));             // surrogate U+DFFF
+  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));         // U+110000
   EXPECT_FALSE(is_valid_utf8("\xF5\x80\x80\x80"));
-  EXPECT_FALSE(is_valid_utf8("abc\xE2\x82"));                     // truncated at the end
-  EXPECT_FALSE(is_valid_utf8("\xE2\x82z"));                       // truncated mid-string
-  EXPECT_FALSE(is_valid_utf8("\x80"));                            // stray continuation
-  EXPECT_FALSE(is_valid_utf8("Latin-1 caf\xE9"));                 // ISO-8859-1 é
+  EXPECT_FALSE(is_valid_utf8("abc\xE2\x82"));      // truncated at the end
+  EXPECT_FALSE(is_valid_utf8("\xE2\x82z"));        // truncated mid-string
+  EXPECT_FALSE(is_valid_utf8("\x80"));             // stray continuation
+  EXPECT_FALSE(is_valid_utf8("Latin-1 caf\xE9"));  // ISO-8859-1 é
 }
 
 TEST(Utf8, RandomStringsAgreeWithReference) {
   // Mostly ASCII with some multibyte and some garbage, at every alignment of the 8-byte path.
   std::mt19937 rng(7);
-  const std::string pieces[] = {"a", "abcdefgh", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
-                                "\x80", "\xC3", "\xED\xA0\x80", "\xFF", "\xE2\x82"};
+  const std::string pieces[] = {
+      "a",    "abcdefgh", "\xC3\xA9",     "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
+      "\x80", "\xC3",     "\xED\xA0\x80", "\xFF",         "\xE2\x82"};
   std::uniform_int_distribution<std::size_t> pick(0, std::size(pieces) - 1);
   std::uniform_int_distribution<int> count(0, 12);
   std::size_t valid = 0;

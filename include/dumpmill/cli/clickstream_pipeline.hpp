@@ -4,6 +4,7 @@
 #include <string>
 
 #include "dumpmill/cli/job_config.hpp"
+#include "dumpmill/core/error.hpp"
 #include "dumpmill/report/run_report.hpp"
 #include "dumpmill/shuffle/mpi_comm.hpp"
 

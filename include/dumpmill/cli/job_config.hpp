@@ -36,6 +36,7 @@ struct JobConfig {
   std::uint64_t shuffle_round = 0;      // 0 = default
   std::uint64_t checkpoint_spacing = 0; // 0 = default
   std::uint64_t max_line = 1 << 20;
+  std::uint64_t gzip_split_min = 4ull << 20;  // gzip files below this are read whole by one rank
   std::string progress = "auto";        // auto | always | never
 };
 
@@ -47,7 +48,7 @@ struct JobOverrides {
   std::string sqlite_name;
   bool no_sqlite = false;
   std::string index_cache;
-  std::string range_size, memory_per_rank, shuffle_round, checkpoint_spacing, max_line;
+  std::string range_size, memory_per_rank, shuffle_round, checkpoint_spacing, max_line, gzip_split_min;
   std::string progress;
 };
 

@@ -72,8 +72,8 @@ class TableWriter {
 
   // Low-cardinality strings: uint8 dataset `column` of codes plus attribute "dictionary" on it,
   // a 1-D array of variable-length UTF-8 strings (h5py: ds.attrs["dictionary"] is a numpy array
-  // of str; value = dictionary[code]). `dictionary` (at most 256 entries, none containing NUL)
-  // is identical on every rank; every code must be < dictionary.size().
+  // of str; value = dictionary[code]). `dictionary` (at most 256 distinct entries, none
+  // containing NUL) is identical on every rank; every code must be < dictionary.size().
   void write_dictionary(std::string_view column, std::span<const std::uint8_t> codes,
                         std::span<const std::string> dictionary);
 

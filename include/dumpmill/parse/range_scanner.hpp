@@ -74,9 +74,9 @@ class RangeScanner {
   std::size_t capacity_;
   std::size_t max_line_bytes_;
   std::unique_ptr<char[]> buffer_;
-  std::size_t head_ = 0;            // next unreturned byte in buffer_
-  std::size_t tail_ = 0;            // end of valid bytes in buffer_
-  std::uint64_t head_offset_ = 0;   // decoded offset of buffer_[head_]
+  std::size_t head_ = 0;           // next unreturned byte in buffer_
+  std::size_t tail_ = 0;           // end of valid bytes in buffer_
+  std::uint64_t head_offset_ = 0;  // decoded offset of buffer_[head_]
   std::uint64_t consumed_ = 0;
   bool started_ = false;
   bool eof_ = false;

@@ -19,8 +19,8 @@ namespace dumpmill::plan {
 // rank gets work. Tests shrink it to a few bytes to cross boundaries thousands of times.
 inline constexpr std::uint64_t kDefaultRangeSize = 256ull << 20;
 
-// gzip files smaller than this are never split: building an index costs a full sequential
-// decode, which for a 4 MiB file (~12 MiB decoded, ~30 ms) is more than splitting saves.
+// gzip files smaller than this are not split by default: building an index costs a full
+// sequential decode, which for a 4 MiB file (~12 MiB decoded, ~30 ms) is more than splitting saves.
 inline constexpr std::uint64_t kMinSplitGzipBytes = 4ull << 20;
 
 struct InputFile {
@@ -67,6 +67,7 @@ struct PlanOptions {
   std::uint64_t range_size = kDefaultRangeSize;
   std::uint64_t checkpoint_spacing = 0;  // 0: min(codec default, range_size), at least 64 KiB
   std::string index_cache;               // for gzip indexes when the input dir is read-only
+  std::uint64_t gzip_split_min = kMinSplitGzipBytes;
   LegacyPolicy legacy = LegacyPolicy::kMap;
 };
 

@@ -1,0 +1,222 @@
+// Decode throughput (ISA-L reader vs plain zlib), gzip index build, and range starts from checkpoints.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dumpmill/codec/gzip_index.hpp"
+#include "dumpmill/codec/open_decoded.hpp"
+
+namespace {
+
+using dumpmill::codec::Codec;
+using dumpmill::codec::GzipIndex;
+
+// ~64 MB of clickstream-like rows, gzip level 6 (what Wikimedia publishes), in a temp dir
+// that is removed at exit. Built once, on first use.
+class Corpus {
+ public:
+  static const Corpus& get() {
+    static const Corpus c;
+    return c;
+  }
+  ~Corpus() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string gz;
+  std::string plain;
+  std::uint64_t decoded_size = 0;
+  std::uint64_t compressed_size = 0;
+
+ private:
+  Corpus() {
+    std::string templ = std::filesystem::temp_directory_path().string() + "/bench-codec-XXXXXX";
+    if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp");
+    dir_ = templ;
+    plain = dir_ + "/clicks.tsv";
+    gz = dir_ + "/clicks.tsv.gz";
+    const std::string text = make_text(64'000'000);
+    decoded_size = text.size();
+    write(plain, text.data(), text.size());
+    gzFile f = gzopen(gz.c_str(), "wb6");
+    if (f == nullptr) throw std::runtime_error("gzopen");
+    for (std::size_t at = 0; at < text.size(); at += 1 << 20) {
+      const auto n = static_cast<unsigned>(std::min<std::size_t>(1 << 20, text.size() - at));
+      if (gzwrite(f, text.data() + at, n) != static_cast<int>(n)) throw std::runtime_error("gzwrite");
+    }
+    gzclose(f);
+    compressed_size = std::filesystem::file_size(gz);
+  }
+
+  static std::string make_text(std::size_t bytes) {
+    std::mt19937_64 rng(1);
+    const char* words[] = {"History", "List", "of", "United", "States", "Film", "Album", "River",
+                           "Station", "Battle", "Church", "Football", "Club", "Season", "Party"};
+    std::vector<std::string> titles;
+    for (int i = 0; i < 200'000; ++i) {
+      std::string t = words[rng() % 15];
+      for (int w = static_cast<int>(rng() % 3); w > 0; --w) t += std::string("_") + words[rng() % 15];
+      titles.push_back(t + "_" + std::to_string(rng() % 1'000'000));
+    }
+    const char* types[] = {"link", "external", "other"};
+    std::geometric_distribution<int> skew(0.0005);
+    std::string s;
+    s.reserve(bytes + 256);
+    while (s.size() < bytes) {
+      const auto pick = [&]() -> const std::string& {
+        return titles[static_cast<std::size_t>(skew(rng)) % titles.size()];
+      };
+      s += (rng() % 4 == 0) ? "other-search" : pick();
+      s += '\t';
+      s += pick();
+      s += '\t';
+      s += types[rng() % 3];
+      s += '\t';
+      s += std::to_string(10 + rng() % (1 + rng() % 100000));
+      s += '\n';
+    }
+    return s;
+  }
+
+  static void write(const std::string& path, const char* p, std::size_t n) {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    if (f == nullptr || std::fwrite(p, 1, n, f) != n || std::fclose(f) != 0) {
+      throw std::runtime_error("write " + path);
+    }
+  }
+
+  std::string dir_;
+};
+
+void add_corpus_counters(benchmark::State& state, const Corpus& c) {
+  state.counters["ratio"] = static_cast<double>(c.decoded_size) / static_cast<double>(c.compressed_size);
+}
+
+std::uint64_t drain(dumpmill::codec::DecodedReader& r, std::uint64_t limit) {
+  static std::vector<char> buf(1 << 20);
+  std::uint64_t total = 0;
+  while (total < limit) {
+    const std::size_t n = r.read(buf.data(), buf.size());
+    if (n == 0) break;
+    total += n;
+  }
+  return total;
+}
+
+void BM_DecodeGzipIsal(benchmark::State& state) {
+  const Corpus& c = Corpus::get();
+  for (auto _ : state) {
+    auto r = dumpmill::codec::open_decoded(c.gz, Codec::kGzip, 0, nullptr,
+                                           static_cast<std::size_t>(state.range(0)));
+    benchmark::DoNotOptimize(drain(*r, UINT64_MAX));
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.decoded_size));
+  add_corpus_counters(state, c);
+}
+BENCHMARK(BM_DecodeGzipIsal)->Arg(64 << 10)->Arg(1 << 20)->Arg(4 << 20)->Unit(benchmark::kMillisecond);
+
+// What a user gets from plain zlib: inflate (gzip wrapper) with 1 MiB buffers.
+void BM_DecodeGzipZlib(benchmark::State& state) {
+  const Corpus& c = Corpus::get();
+  std::vector<unsigned char> in(256 << 10);
+  std::vector<unsigned char> out(768 << 10);
+  for (auto _ : state) {
+    std::FILE* f = std::fopen(c.gz.c_str(), "rb");
+    z_stream zs{};
+    inflateInit2(&zs, 15 + 16);
+    std::uint64_t total = 0;
+    int ret = Z_OK;
+    while (ret != Z_STREAM_END) {
+      if (zs.avail_in == 0) {
+        zs.avail_in = static_cast<uInt>(std::fread(in.data(), 1, in.size(), f));
+        zs.next_in = in.data();
+        if (zs.avail_in == 0) break;
+      }
+      zs.next_out = out.data();
+      zs.avail_out = static_cast<uInt>(out.size());
+      ret = inflate(&zs, Z_NO_FLUSH);
+      if (ret != Z_OK && ret != Z_STREAM_END) throw std::runtime_error("zlib inflate");
+      total += out.size() - zs.avail_out;
+    }
+    inflateEnd(&zs);
+    std::fclose(f);
+    benchmark::DoNotOptimize(total);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.decoded_size));
+}
+BENCHMARK(BM_DecodeGzipZlib)->Unit(benchmark::kMillisecond);
+
+void BM_ReadPlain(benchmark::State& state) {
+  const Corpus& c = Corpus::get();
+  for (auto _ : state) {
+    auto r = dumpmill::codec::open_decoded(c.plain, Codec::kPlain, 0);
+    benchmark::DoNotOptimize(drain(*r, UINT64_MAX));
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.decoded_size));
+}
+BENCHMARK(BM_ReadPlain)->Unit(benchmark::kMillisecond);
+
+// Index build throughput (decoded bytes/s) and index size per GB of decoded data, by spacing.
+void BM_BuildGzipIndex(benchmark::State& state) {
+  const Corpus& c = Corpus::get();
+  const auto spacing = static_cast<std::uint64_t>(state.range(0)) << 20;
+  GzipIndex index;
+  for (auto _ : state) {
+    index = dumpmill::codec::build_gzip_index(c.gz, spacing);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.decoded_size));
+  const std::string path = c.gz + ".bench.dmidx";
+  dumpmill::codec::save_gzip_index(index, path);
+  const double gb = static_cast<double>(c.decoded_size) / 1e9;
+  state.counters["points"] = static_cast<double>(index.points.size());
+  state.counters["idx_MB_per_GB"] =
+      static_cast<double>(std::filesystem::file_size(path)) / 1e6 / gb;
+  std::filesystem::remove(path);
+}
+BENCHMARK(BM_BuildGzipIndex)->Arg(1)->Arg(4)->Arg(8)->Arg(16)->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
+
+// A range start: open at a random decoded offset through the index and read the first 1 MiB.
+// The time is the skip from the checkpoint (on average spacing/2) plus 1 MiB of decoding.
+void BM_StartRangeFromCheckpoint(benchmark::State& state) {
+  const Corpus& c = Corpus::get();
+  const auto spacing = static_cast<std::uint64_t>(state.range(0)) << 20;
+  const GzipIndex index = dumpmill::codec::build_gzip_index(c.gz, spacing);
+  std::mt19937_64 rng(7);
+  for (auto _ : state) {
+    const std::uint64_t start = rng() % (c.decoded_size - (1 << 20));
+    auto r = dumpmill::codec::open_decoded(c.gz, Codec::kGzip, start, &index);
+    benchmark::DoNotOptimize(drain(*r, 1 << 20));
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * (1 << 20)));
+}
+BENCHMARK(BM_StartRangeFromCheckpoint)->Arg(1)->Arg(4)->Arg(8)->Arg(16)
+    ->Unit(benchmark::kMillisecond);
+
+// Reading the second half of the file from the mid-file checkpoint vs decoding from the start.
+void BM_ReadSecondHalf(benchmark::State& state) {
+  const Corpus& c = Corpus::get();
+  const bool with_index = state.range(0) != 0;
+  const GzipIndex index = dumpmill::codec::build_gzip_index(c.gz, 8 << 20);
+  const std::uint64_t start = c.decoded_size / 2;
+  for (auto _ : state) {
+    auto r = dumpmill::codec::open_decoded(c.gz, Codec::kGzip, start,
+                                           with_index ? &index : nullptr);
+    benchmark::DoNotOptimize(drain(*r, UINT64_MAX));
+  }
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(state.iterations() * (c.decoded_size - start)));
+}
+BENCHMARK(BM_ReadSecondHalf)->ArgName("index")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
