@@ -104,7 +104,7 @@ void BM_ReadU64Slice(benchmark::State& state) {
 
 void chunk_grid(benchmark::internal::Benchmark* b) {
   for (const std::int64_t ids : {0, 1}) {
-    for (const std::int64_t kib : {64, 256, 1024, 4096}) {
+    for (const std::int64_t kib : {64, 256, 512, 1024, 4096}) {
       for (const std::int64_t shuffle : {0, 1}) b->Args({kib, shuffle, ids});
     }
   }

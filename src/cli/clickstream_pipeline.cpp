@@ -103,7 +103,7 @@ struct FileCounters {
 class RangeCursor {
  public:
   RangeCursor(const plan::Plan& p, int rank, std::uint64_t max_line)
-      : plan_(p), ranges_(p.ranges_of(rank)), max_line_(max_line), per_file_(p.files.size(), 0) {}
+      : plan_(p), ranges_(p.work_of(rank)), max_line_(max_line), per_file_(p.files.size(), 0) {}
 
   // Next owned line; false when every range is done.
   bool next(parse::Line& line) {
@@ -111,7 +111,7 @@ class RangeCursor {
       if (scanner_ && scanner_->next(line)) return true;
       if (scanner_) finish_range();
       if (next_ >= ranges_.size()) return false;
-      open_range(*ranges_[next_++]);
+      open_range(ranges_[next_++]);
     }
   }
   const plan::WorkRange& range() const { return *current_; }
@@ -138,7 +138,7 @@ class RangeCursor {
   }
 
   const plan::Plan& plan_;
-  std::vector<const plan::WorkRange*> ranges_;
+  std::vector<plan::WorkRange> ranges_;
   std::uint64_t max_line_;
   std::size_t next_ = 0;
   const plan::WorkRange* current_ = nullptr;

@@ -87,7 +87,9 @@ inline void add_tab(LineShape& shape, std::size_t pos) {
 }
 
 // One pass over the line, eight bytes at a time: tab positions and the "needs care" flag.
-// The portable path, and the SSE2 path's path for lines under 16 bytes.
+// The portable path; the SSE2 path uses it for lines under 16 bytes. One pass instead of
+// memchr per field plus a scan per title: on ~50-byte lines call overhead and loop-exit
+// mispredictions dominate, and this pass measured ~1.3x faster than that.
 LineShape split_line_swar(std::string_view line) {
   static_assert(std::endian::native == std::endian::little, "byte order of the SWAR masks");
   LineShape shape;
@@ -108,7 +110,8 @@ LineShape split_line_swar(std::string_view line) {
 
 #if defined(__SSE2__)
 // SSE2 (every x86-64 CPU): 16 bytes per step. Signed compare < 0x20 catches C0 controls,
-// tabs and every byte >= 0x80 (negative) at once.
+// tabs and every byte >= 0x80 (negative) at once. bench_parse BM_Parser (CPU time, loaded
+// 2-core VM): ~330 MB/s with memchr per field, 600-740 MB/s with this.
 LineShape split_line_sse2(std::string_view line) {
   LineShape shape;
   shape.tabs = 0;

@@ -69,49 +69,6 @@ RejectCounts& RejectCounts::operator+=(const RejectCounts& other) {
   return *this;
 }
 
-namespace detail {
-
-void append_escaped(std::string& out, std::string_view raw) {
-  std::size_t i = 0;
-  while (i < raw.size()) {
-    const auto c = static_cast<unsigned char>(raw[i]);
-    if (c >= 0x80) {
-      const std::size_t len = utf8_sequence_length(raw.substr(i));
-      if (len == 0) {
-        append_hex_escape(out, c);
-        ++i;
-      } else {
-        out.append(raw.substr(i, len));
-        i += len;
-      }
-      continue;
-    }
-    switch (c) {
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          append_hex_escape(out, c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
-}
-
-}  // namespace detail
-
 RejectWriter::RejectWriter(std::string path, std::size_t max_line_bytes, std::size_t buffer_bytes)
     : path_(std::move(path)), max_line_bytes_(max_line_bytes), buffer_bytes_(buffer_bytes) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -158,13 +115,13 @@ void RejectWriter::add(std::string_view file, std::uint64_t offset, RejectReason
     }
     kept = raw_line.substr(0, cut);
   }
-  detail::append_escaped(buffer_, file);
+  dumpmill::detail::append_reject_escaped(buffer_, file);
   buffer_ += '\t';
   buffer_ += std::to_string(offset);
   buffer_ += '\t';
   buffer_ += reject_reason_name(reason);
   buffer_ += '\t';
-  detail::append_escaped(buffer_, kept);
+  dumpmill::detail::append_reject_escaped(buffer_, kept);
   if (kept.size() < raw_line.size()) {
     buffer_ += "\xE2\x80\xA6[truncated ";  // U+2026 HORIZONTAL ELLIPSIS
     buffer_ += std::to_string(raw_line.size() - kept.size());
@@ -223,3 +180,46 @@ void RejectWriter::release() noexcept {
 }
 
 }  // namespace dumpmill::parse
+
+namespace dumpmill::detail {
+
+void append_reject_escaped(std::string& out, std::string_view raw) {
+  std::size_t i = 0;
+  while (i < raw.size()) {
+    const auto c = static_cast<unsigned char>(raw[i]);
+    if (c >= 0x80) {
+      const std::size_t len = parse::utf8_sequence_length(raw.substr(i));
+      if (len == 0) {
+        parse::append_hex_escape(out, c);
+        ++i;
+      } else {
+        out.append(raw.substr(i, len));
+        i += len;
+      }
+      continue;
+    }
+    switch (c) {
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          parse::append_hex_escape(out, c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+}
+
+}  // namespace dumpmill::detail

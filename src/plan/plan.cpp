@@ -150,6 +150,18 @@ std::vector<const WorkRange*> Plan::ranges_of(int rank) const {
   return out;
 }
 
+std::vector<WorkRange> Plan::work_of(int rank) const {
+  std::vector<WorkRange> out;
+  for (const auto* r : ranges_of(rank)) {
+    if (!out.empty() && out.back().file == r->file && out.back().end == r->begin) {
+      out.back().end = r->end;
+    } else {
+      out.push_back(*r);
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> expand_inputs(const std::vector<std::string>& specs) {
   std::vector<std::string> out;
   std::set<std::string> seen;

@@ -197,11 +197,11 @@ TEST(TableWriter, RoundTripsEveryColumnKindWithDefaultChunks) {
   const std::string path = dir.file("default.h5");
   {
     ParallelFile file = ParallelFile::create(path, MPI_COMM_WORLD);
-    // ~60k rows per non-empty rank: u64 columns span several 1 MiB chunks at 4 ranks.
-    write_all_kinds(file, "nested/clicks", 20000, WriterOptions{});
+    // 90k rows or more at every rank count: u64 columns span 2+ chunks of 512 KiB.
+    write_all_kinds(file, "nested/clicks", 30000, WriterOptions{});
     file.close();
   }
-  if (rank() == 0) verify_all_kinds(path, "nested/clicks", 20000, 65536);
+  if (rank() == 0) verify_all_kinds(path, "nested/clicks", 30000, 65536);
 }
 
 TEST(TableWriter, EmptyTableHasZeroRowsAndEveryColumn) {

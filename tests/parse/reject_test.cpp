@@ -85,17 +85,18 @@ TEST(RejectCounts, AddTotalAndMerge) {
 
 TEST(RejectEscaping, EveryRuleOfTheFormat) {
   std::string out;
-  detail::append_escaped(out, "a\tb\nc\rd\\e");
+  dumpmill::detail::append_reject_escaped(out, "a\tb\nc\rd\\e");
   EXPECT_EQ(out, "a\\tb\\nc\\rd\\\\e");
   out.clear();
-  detail::append_escaped(out, std::string_view("x\0y\x7Fz\x1B", 6));
+  dumpmill::detail::append_reject_escaped(out, std::string_view("x\0y\x7Fz\x1B", 6));
   EXPECT_EQ(out, "x\\x00y\\x7Fz\\x1B");
   out.clear();
   // Valid UTF-8 stays as it is; bytes outside a valid sequence become \xHH.
-  detail::append_escaped(out, "Z\xC3\xBCrich caf\xE9 \xED\xA0\x80 \xE2\x82");
+  dumpmill::detail::append_reject_escaped(out, "Z\xC3\xBCrich caf\xE9 \xED\xA0\x80 \xE2\x82");
   EXPECT_EQ(out, "Z\xC3\xBCrich caf\\xE9 \\xED\\xA0\\x80 \\xE2\\x82");
   out.clear();
-  detail::append_escaped(out, "\"Fast\"_Eddie");  // quotes need no escape in this format
+  dumpmill::detail::append_reject_escaped(
+      out, "\"Fast\"_Eddie");  // quotes need no escape in this format
   EXPECT_EQ(out, "\"Fast\"_Eddie");
 }
 

@@ -123,6 +123,13 @@ TEST_F(PlanTest, PlainRangesTileTheFileAtEveryRankCountAndRangeSize) {
       }
       if (range_size == 100) {
         EXPECT_EQ(read_all(plan), lines_of(0, text)) << ranks;
+        // Merged per-rank work owns exactly the same lines.
+        Plan merged = plan;
+        merged.ranges.clear();
+        for (int r = 0; r < ranks; ++r)
+          for (auto& w : plan.work_of(r)) merged.ranges.push_back(w);
+        EXPECT_LE(merged.ranges.size(), static_cast<std::size_t>(ranks));
+        EXPECT_EQ(read_all(merged), lines_of(0, text)) << ranks;
       }
     }
   }

@@ -97,9 +97,10 @@ class RejectWriter {
   std::uint64_t rejects_ = 0;
 };
 
-namespace detail {
-// Appends `raw` to `out`, escaped as the rejects file escapes it (see RejectWriter).
-void append_escaped(std::string& out, std::string_view raw);
-}  // namespace detail
-
 }  // namespace dumpmill::parse
+
+namespace dumpmill::detail {
+// Appends `raw` to `out`, escaped as the rejects file escapes it (see RejectWriter).
+// Public only so that tests can check the escaping rules directly.
+void append_reject_escaped(std::string& out, std::string_view raw);
+}  // namespace dumpmill::detail

@@ -58,6 +58,10 @@ struct Plan {
   std::vector<std::string> log;     // what rank 0 decided and why, printed once
 
   std::vector<const WorkRange*> ranges_of(int rank) const;
+  // The ranges of `rank` with neighbours in the same file merged into one: the union owns exactly
+  // the same records, and one scan per piece means a range starting inside a long line does not
+  // re-read it (with 64-byte ranges and a 2 MiB line that was 32 K re-reads).
+  std::vector<WorkRange> work_of(int rank) const;
 };
 
 enum class LegacyPolicy { kMap, kReject };
