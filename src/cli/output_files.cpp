@@ -70,7 +70,7 @@ void OutputFiles::publish_hdf5() const { rename_into_place(hdf5_temp(), hdf5_fin
 
 void OutputFiles::publish_rejects(int ranks) const {
   const std::string tmp = rejects_final() + ".tmp-" + tag_;
-  {
+  try {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw OutputError(tmp + ": cannot create: " + std::strerror(errno));
     std::vector<char> buf(1 << 20);
@@ -87,6 +87,9 @@ void OutputFiles::publish_rejects(int ranks) const {
     }
     out.flush();
     if (!out) throw OutputError(tmp + ": write failed (disk full?)");
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
   }
   rename_into_place(tmp, rejects_final());
   for (int r = 0; r < ranks; ++r) std::remove(rejects_part(r).c_str());
