@@ -73,8 +73,8 @@ void BM_ExportTable(benchmark::State& state) {
       {}};
   for (auto _ : state) {
     dumpmill::sql::SqliteExport load(out);
-    benchmark::DoNotOptimize(
-        dumpmill::sql::export_table(load.db(), in, table, static_cast<std::size_t>(state.range(0))));
+    benchmark::DoNotOptimize(dumpmill::sql::export_table(load.db(), in, table,
+                                                         static_cast<std::size_t>(state.range(0))));
     load.commit();
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kRows));

@@ -8,7 +8,7 @@
 //
 // Speed decided the shape: one pass, no allocation per row, a 4 MiB output buffer written with
 // fwrite, O(1) Zipf sampling (rejection-inversion), and an open-addressing set of 64-bit pair keys.
-// 10 M rows (~520 MB) take ~4 s here, about 130 MB/s (see bench/README.md).
+// 10 M rows (517 MB) take 8.3 s of CPU on the shared 2-core dev box, 62 MB/s (bench/README.md).
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -42,9 +42,10 @@ constexpr std::string_view kProgram = "dumpmill-gen-clickstream";
 constexpr std::uint64_t kMinCount = 10;
 // Largest real pair (other-empty -> Main_Page, 2024-11) is 121,508,231; cap a little above it.
 constexpr std::uint64_t kMaxCount = 250'000'000;
-// Pareto tail index for n. With x_min = 10 and alpha = 1.05 the mean is ~200 (enwiki 2018-12:
-// 6.88e9 clicks / 29.8e6 rows = 230) and ~5 rows per million exceed 1,000,000.
-constexpr double kCountTailIndex = 1.05;
+// Pareto tail index for n. With x_min = 10, alpha = 1 and the cap, the mean is
+// 10 * ln(2.5e7) = 170 (enwiki 2018-12: 6.88e9 clicks / 29.8e6 rows = 230) and 10 rows per
+// million exceed 1,000,000. alpha = 1.05 gave a mean of 110.
+constexpr double kCountTailIndex = 1.0;
 // enwiki 2018-12: 10,989,706 external rows of 29,843,928 (37 %); "other" is 1,005,084 of the
 // 18,854,222 rows with an article as prev (5.3 %).
 constexpr double kExternalShare = 0.37;
@@ -65,8 +66,8 @@ constexpr std::uint64_t kMaxTitles = 4'000'000;
 // Quoted and backslash titles never take the most popular ranks, so --quoted-rate stays close to
 // the share of rows that carry one instead of hinging on whether rank 3 happened to be picked.
 constexpr std::uint64_t kFirstSpecialRank = 100;
-// After this many Zipf draws that all hit an existing pair, fall back to uniform draws; with the
-// vocabulary at rows/10 titles this is rare (well under 1 % of rows even at 20,000 rows).
+// After this many Zipf draws that all hit an existing pair, fall back to uniform draws. Rare with
+// the vocabulary at rows/8 titles: 30 rows of 10 M needed it (the truth reports the count).
 constexpr int kZipfAttempts = 32;
 // 4 MiB output buffer: large enough that fwrite cost is noise, small enough to stay in L2/L3.
 constexpr std::size_t kOutputBufferBytes = std::size_t{4} << 20;
@@ -501,6 +502,9 @@ class Output {
       }
       owned_ = true;
     }
+    // Rows are already batched in buffer_: stdio's own buffer would only add a copy and delay
+    // write errors to fclose, where the byte offset is no longer known.
+    std::setvbuf(file_, nullptr, _IONBF, 0);
     buffer_.resize(kOutputBufferBytes);
   }
   Output(const Output&) = delete;
@@ -514,6 +518,7 @@ class Output {
     if (buffer_.size() - used_ < kMaxRowBytes) flush();
   }
   void put(std::string_view s) {
+    if (s.empty()) return;  // a default string_view has a null data(), which memcpy must not get
     std::memcpy(buffer_.data() + used_, s.data(), s.size());
     used_ += s.size();
   }
@@ -787,7 +792,7 @@ class Generator {
         out.put_number(row.n);
         break;
       case BadKind::kInvalidUtf8: {
-        // A lone continuation-less lead, a bad continuation, an overlong '/', a truncated
+        // A byte never valid in UTF-8, a bad continuation, an overlong "/", a truncated
         // 3-byte sequence, a UTF-16 surrogate, and a code point above U+10FFFF.
         static constexpr std::array<std::string_view, 6> kBadSequences = {
             "\xFF", "\xC3\x28", "\xC0\xAF", "\xE2\x82", "\xED\xA0\x80", "\xF4\x90\x80\x80"};

@@ -119,11 +119,11 @@ GzipTrailer read_gzip_trailer(FileInput& in) {
 
 void check_gzip_trailer(const FileInput& in, std::uint64_t trailer_offset,
                         const GzipTrailer& trailer, bool check_crc, std::uint32_t crc,
-                        std::uint64_t member_size) {
+                        std::uint64_t member_size, bool check_size) {
   if (check_crc && trailer.crc32 != crc) {
     throw InputError(in.path(), trailer_offset, "gzip member CRC32 mismatch (corrupt data)");
   }
-  if (trailer.isize != static_cast<std::uint32_t>(member_size)) {
+  if (check_size && trailer.isize != static_cast<std::uint32_t>(member_size)) {
     throw InputError(in.path(), trailer_offset,
                      "gzip member size mismatch (ISIZE " + std::to_string(trailer.isize) +
                          ", decoded " + std::to_string(member_size) + " mod 2^32)");

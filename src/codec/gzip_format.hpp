@@ -36,9 +36,10 @@ GzipTrailer read_gzip_trailer(FileInput& in);
 
 // Throws InputError when the trailer disagrees with what was decoded. `trailer_offset` is
 // where the trailer starts; pass check_crc = false when the member was not decoded from its
-// start (a mid-member checkpoint cannot know the CRC of the bytes before it).
+// start (a mid-member checkpoint cannot know the CRC of the bytes before it), and
+// check_size = false when the member's decoded start is unknown too.
 void check_gzip_trailer(const FileInput& in, std::uint64_t trailer_offset,
                         const GzipTrailer& trailer, bool check_crc, std::uint32_t crc,
-                        std::uint64_t member_size);
+                        std::uint64_t member_size, bool check_size = true);
 
 }  // namespace dumpmill::detail

@@ -2,6 +2,7 @@
 #include <isa-l/igzip_lib.h>
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <string>
@@ -63,11 +64,14 @@ class GzipReader final : public BufferedDecodedReader {
       throw InputError(in_.path(), std::nullopt,
                        "gzip index does not belong to this file (size differs)");
     }
+    // The index may be a subset of a built one (the plan ships each range only its own
+    // checkpoint and member start): with no point at or before start_offset, start at byte 0.
     const auto& pts = index.points;
-    auto it = std::upper_bound(pts.begin(), pts.end(), start_offset,
-                               [](std::uint64_t v, const codec::GzipCheckpoint& p) {
-                                 return v < p.out_offset;
-                               });
+    const auto it = std::upper_bound(pts.begin(), pts.end(), start_offset,
+                                     [](std::uint64_t v, const codec::GzipCheckpoint& p) {
+                                       return v < p.out_offset;
+                                     });
+    if (it == pts.begin()) return;
     const codec::GzipCheckpoint& cp = *std::prev(it);
     set_position(cp.out_offset);
     in_.seek(cp.in_bit_offset / 8);
@@ -75,9 +79,10 @@ class GzipReader final : public BufferedDecodedReader {
       phase_ = Phase::kMemberStart;
       return;
     }
-    // ISIZE of this member is still checkable: its start is the last member-start point.
-    auto member = std::prev(it);
-    while (!member->member_start) --member;
+    // ISIZE of this member is still checkable when its member-start point is in the index.
+    const auto member = std::find_if(std::make_reverse_iterator(it), pts.rend(),
+                                     [](const codec::GzipCheckpoint& p) { return p.member_start; });
+    member_size_known_ = member != pts.rend();
     isal_inflate_init(state_.get());
     state_->crc_flag = ISAL_DEFLATE;
     if (!cp.window.empty()) {
@@ -95,7 +100,7 @@ class GzipReader final : public BufferedDecodedReader {
       state_->read_in_length = static_cast<std::int32_t>(8 - bits);
     }
     verify_crc_ = false;
-    member_out_ = cp.out_offset - member->out_offset;
+    member_out_ = member_size_known_ ? cp.out_offset - member->out_offset : 0;
     member_required_ = false;
     phase_ = Phase::kDeflate;
   }
@@ -110,6 +115,7 @@ class GzipReader final : public BufferedDecodedReader {
     isal_inflate_reset(state_.get());
     state_->crc_flag = ISAL_DEFLATE;  // we check the CRC ourselves: trailers are ours to parse
     verify_crc_ = true;
+    member_size_known_ = true;
     crc_ = 0;
     member_out_ = 0;
     phase_ = Phase::kDeflate;
@@ -139,7 +145,7 @@ class GzipReader final : public BufferedDecodedReader {
       in_.seek(in_.offset() - unread);
       const std::uint64_t trailer_at = in_.offset();
       const GzipTrailer t = read_gzip_trailer(in_);
-      check_gzip_trailer(in_, trailer_at, t, verify_crc_, crc_, member_out_);
+      check_gzip_trailer(in_, trailer_at, t, verify_crc_, crc_, member_out_, member_size_known_);
       phase_ = Phase::kMemberStart;
     } else if (consumed == 0 && produced == 0) {
       if (in_.at_end()) throw InputError(in_.path(), in_.offset(), "truncated gzip member");
@@ -155,7 +161,8 @@ class GzipReader final : public BufferedDecodedReader {
   bool member_required_ = true;  // a header must follow (file start, member checkpoint)
   bool verify_crc_ = true;       // false after a mid-member checkpoint
   std::uint32_t crc_ = 0;
-  std::uint64_t member_out_ = 0;  // decoded bytes of the current member, for ISIZE
+  bool member_size_known_ = true;  // false after a checkpoint whose member start is unknown
+  std::uint64_t member_out_ = 0;    // decoded bytes of the current member, for ISIZE
 };
 
 }  // namespace

@@ -192,8 +192,8 @@ void write_string_array_attribute(hid_t obj, std::string_view name,
   const Where at{where.path, where.object + " attribute '" + attr_name + "'"};
   remove_existing_attribute(obj, attr_name, at);
   const hsize_t dims[1] = {values.size()};
-  Handle space =
-      make_handle(H5Screate_simple(1, dims, nullptr), HandleKind::kDataspace, at, "H5Screate_simple");
+  Handle space = make_handle(H5Screate_simple(1, dims, nullptr), HandleKind::kDataspace, at,
+                             "H5Screate_simple");
   Handle type = utf8_string_type(at);
   Handle attr = make_handle(
       H5Acreate2(obj, attr_name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),

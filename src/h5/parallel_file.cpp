@@ -9,8 +9,7 @@
 namespace dumpmill::h5 {
 namespace {
 
-void set_root_attribute(ParallelFile& file, std::string_view name,
-                        const AttributeValue& value) {
+void set_root_attribute(ParallelFile& file, std::string_view name, const AttributeValue& value) {
   const detail::Where where{file.path(), "/"};
   if (!file.is_open()) throw H5Error(file.path(), "/", "set_attribute on a closed file");
   detail::agree(file.comm(), detail::attribute_problem(value), detail::digest(name, value), where,

@@ -17,7 +17,7 @@ constexpr std::string_view kOffsetsSuffix = ".offsets";
 // Per open dataset: room for two chunks so a read that straddles a chunk boundary keeps the
 // first chunk decompressed for the next batch; never below HDF5's own 1 MiB default.
 constexpr std::size_t kMinChunkCacheBytes = std::size_t{1} << 20;
-constexpr std::size_t kChunkCacheSlots = 521;  // HDF5's default; a prime, few chunks are live
+constexpr std::size_t kChunkCacheSlots = 521;   // HDF5's default; a prime, few chunks are live
 constexpr double kChunkCachePreemption = 0.75;  // HDF5's default
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -32,8 +32,7 @@ herr_t collect_link_name(hid_t /*group*/, const char* name, const H5L_info_t* /*
 
 // Reads a string-typed attribute or dataset-less value of `type` from `attr`.
 std::string read_string_attribute(hid_t attr, hid_t type, const detail::Where& where) {
-  Handle mem_type =
-      detail::make_handle(H5Tcopy(type), HandleKind::kDatatype, where, "H5Tcopy");
+  Handle mem_type = detail::make_handle(H5Tcopy(type), HandleKind::kDatatype, where, "H5Tcopy");
   const htri_t variable = H5Tis_variable_str(type);
   detail::check(variable, where, "H5Tis_variable_str");
   if (variable > 0) {
@@ -58,15 +57,14 @@ TableReader::TableReader(const std::string& path, const std::string& group)
   detail::silence_hdf5_errors();
   const detail::Where where{path_, group_};
   file_ = detail::make_handle(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
-                              HandleKind::kFile, detail::Where{path_, "/"},
-                              "H5Fopen (read-only)");
+                              HandleKind::kFile, detail::Where{path_, "/"}, "H5Fopen (read-only)");
   group_id_ = detail::make_handle(H5Gopen2(file_.get(), group_.c_str(), H5P_DEFAULT),
                                   HandleKind::kGroup, where, "H5Gopen2");
   rows_ = attribute_u64("rows");
 
   // List links in creation order when the group tracks it (TableWriter's groups do).
-  Handle gcpl = detail::make_handle(H5Gget_create_plist(group_id_.get()),
-                                    HandleKind::kPropertyList, where, "H5Gget_create_plist");
+  Handle gcpl = detail::make_handle(H5Gget_create_plist(group_id_.get()), HandleKind::kPropertyList,
+                                    where, "H5Gget_create_plist");
   unsigned order_flags = 0;
   detail::check(H5Pget_link_creation_order(gcpl.get(), &order_flags), where,
                 "H5Pget_link_creation_order");
@@ -84,7 +82,7 @@ TableReader::TableReader(const std::string& path, const std::string& group)
     Handle object = detail::make_handle(H5Oopen(group_id_.get(), name.c_str(), H5P_DEFAULT),
                                         HandleKind::kObject, at, "H5Oopen");
     if (H5Iget_type(object.get()) != H5I_DATASET) continue;  // only datasets are columns
-    if (ends_with(name, kOffsetsSuffix)) continue;  // listed with its ".bytes" partner
+    if (ends_with(name, kOffsetsSuffix)) continue;           // listed with its ".bytes" partner
     if (ends_with(name, kBytesSuffix)) {
       const std::string base = name.substr(0, name.size() - kBytesSuffix.size());
       if (has_link(base + std::string(kOffsetsSuffix))) {
@@ -92,8 +90,8 @@ TableReader::TableReader(const std::string& path, const std::string& group)
       }
       continue;
     }
-    Handle type = detail::make_handle(H5Dget_type(object.get()), HandleKind::kDatatype, at,
-                                      "H5Dget_type");
+    Handle type =
+        detail::make_handle(H5Dget_type(object.get()), HandleKind::kDatatype, at, "H5Dget_type");
     const H5T_class_t type_class = H5Tget_class(type.get());
     const std::size_t size = H5Tget_size(type.get());
     if (type_class == H5T_INTEGER) {
@@ -156,8 +154,8 @@ hid_t TableReader::dataset(const std::string& name) {
       cache_bytes = std::max<std::size_t>(cache_bytes, 2 * chunk[0] * H5Tget_size(type.get()));
     }
   }
-  Handle dapl = detail::make_handle(H5Pcreate(H5P_DATASET_ACCESS), HandleKind::kPropertyList,
-                                    where, "H5Pcreate(dataset access)");
+  Handle dapl = detail::make_handle(H5Pcreate(H5P_DATASET_ACCESS), HandleKind::kPropertyList, where,
+                                    "H5Pcreate(dataset access)");
   detail::check(
       H5Pset_chunk_cache(dapl.get(), kChunkCacheSlots, cache_bytes, kChunkCachePreemption), where,
       "H5Pset_chunk_cache");
@@ -173,8 +171,8 @@ namespace {
 // Reads elements [first, first + count) of a 1-D dataset into `out` as `mem_type`.
 void read_slice(hid_t dataset, hid_t mem_type, std::uint64_t first, std::uint64_t count, void* out,
                 const detail::Where& where) {
-  Handle file_space = detail::make_handle(H5Dget_space(dataset), HandleKind::kDataspace, where,
-                                          "H5Dget_space");
+  Handle file_space =
+      detail::make_handle(H5Dget_space(dataset), HandleKind::kDataspace, where, "H5Dget_space");
   hsize_t length = 0;
   if (H5Sget_simple_extent_ndims(file_space.get()) != 1) {
     throw H5Error(where.path, where.object, "not a 1-D dataset");
@@ -306,8 +304,8 @@ std::vector<std::string> TableReader::dictionary(std::string_view column) {
   if (n < 0) detail::throw_h5(where, "H5Sget_simple_extent_npoints");
   std::vector<std::string> out;
   out.reserve(static_cast<std::size_t>(n));
-  Handle mem_type = detail::make_handle(H5Tcopy(type.get()), HandleKind::kDatatype, where,
-                                        "H5Tcopy");
+  Handle mem_type =
+      detail::make_handle(H5Tcopy(type.get()), HandleKind::kDatatype, where, "H5Tcopy");
   const htri_t variable = H5Tis_variable_str(type.get());
   detail::check(variable, where, "H5Tis_variable_str");
   if (variable > 0) {
@@ -336,7 +334,9 @@ hid_t TableReader::scope_id(AttributeScope scope) const noexcept {
 
 namespace {
 
-const char* scope_object(AttributeScope scope) { return scope == AttributeScope::kRoot ? "/" : "."; }
+const char* scope_object(AttributeScope scope) {
+  return scope == AttributeScope::kRoot ? "/" : ".";
+}
 
 // Opens attribute `name` of the group or the root; checks it holds exactly one value of
 // `expected` class.

@@ -94,8 +94,9 @@ TableWriter::TableWriter(ParallelFile& file, std::string group, std::uint64_t lo
   // Track creation order so readers list columns in the order they were written.
   Handle gcpl = detail::make_handle(H5Pcreate(H5P_GROUP_CREATE), HandleKind::kPropertyList, where,
                                     "H5Pcreate(group create)");
-  detail::check(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-                where, "H5Pset_link_creation_order");
+  detail::check(
+      H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), where,
+      "H5Pset_link_creation_order");
   Handle g = detail::make_handle(
       H5Gcreate2(file_->id(), group_.c_str(), lcpl.get(), gcpl.get(), H5P_DEFAULT),
       HandleKind::kGroup, where, "H5Gcreate2");
@@ -111,14 +112,14 @@ void TableWriter::write_column(const ColumnSpec& spec, const void* data,
   const hsize_t dims[1] = {spec.global_length};
   Handle file_space = detail::make_handle(H5Screate_simple(1, dims, nullptr),
                                           HandleKind::kDataspace, where, "H5Screate_simple");
-  Handle dcpl = detail::make_handle(H5Pcreate(H5P_DATASET_CREATE), HandleKind::kPropertyList,
-                                    where, "H5Pcreate(dataset create)");
+  Handle dcpl = detail::make_handle(H5Pcreate(H5P_DATASET_CREATE), HandleKind::kPropertyList, where,
+                                    "H5Pcreate(dataset create)");
   // Every element is written right away: filling chunks first would double the I/O.
   detail::check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), where, "H5Pset_fill_time");
   if (spec.global_length > 0) {
     // A 0-length dataset stays contiguous: a chunk cannot be larger than a fixed extent.
-    const hsize_t chunk[1] = {std::clamp<std::uint64_t>(options_.chunk_bytes / spec.element_size,
-                                                        1, spec.global_length)};
+    const hsize_t chunk[1] = {
+        std::clamp<std::uint64_t>(options_.chunk_bytes / spec.element_size, 1, spec.global_length)};
     detail::check(H5Pset_chunk(dcpl.get(), 1, chunk), where, "H5Pset_chunk");
     if (spec.shuffle) detail::check(H5Pset_shuffle(dcpl.get()), where, "H5Pset_shuffle");
     if (options_.deflate_level > 0) {
@@ -126,10 +127,10 @@ void TableWriter::write_column(const ColumnSpec& spec, const void* data,
                     where, "H5Pset_deflate");
     }
   }
-  Handle dataset = detail::make_handle(
-      H5Dcreate2(group.get(), spec.dataset.c_str(), spec.file_type, file_space.get(), H5P_DEFAULT,
-                 dcpl.get(), H5P_DEFAULT),
-      HandleKind::kDataset, where, "H5Dcreate2");
+  Handle dataset =
+      detail::make_handle(H5Dcreate2(group.get(), spec.dataset.c_str(), spec.file_type,
+                                     file_space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                          HandleKind::kDataset, where, "H5Dcreate2");
   if (spec.has_dictionary) {
     detail::write_string_array_attribute(dataset.get(), "dictionary", spec.dictionary, where);
   }
@@ -149,8 +150,8 @@ void TableWriter::write_column(const ColumnSpec& spec, const void* data,
       detail::check(H5Sselect_none(file_space.get()), where, "H5Sselect_none");
       detail::check(H5Sselect_none(mem_space.get()), where, "H5Sselect_none");
     }
-    Handle dxpl = detail::make_handle(H5Pcreate(H5P_DATASET_XFER), HandleKind::kPropertyList,
-                                      where, "H5Pcreate(dataset transfer)");
+    Handle dxpl = detail::make_handle(H5Pcreate(H5P_DATASET_XFER), HandleKind::kPropertyList, where,
+                                      "H5Pcreate(dataset transfer)");
     // HDF5 1.10 cannot write filtered datasets independently.
     detail::check(H5Pset_dxpl_mpio(dxpl.get(), H5FD_MPIO_COLLECTIVE), where, "H5Pset_dxpl_mpio");
     static constexpr std::uint64_t kNoData = 0;  // HDF5 rejects a null buffer
@@ -173,8 +174,14 @@ void TableWriter::write_fixed(std::string_view column, const void* data, std::si
   // The element size and kind tell the types apart in the cross-rank digest.
   const std::uint64_t args = detail::digest(column) ^ (element_size << 1) ^ (integer ? 1U : 0U);
   detail::agree(file_->comm(), problem, args, where, "write column");
-  const ColumnSpec spec{std::string(column), file_type, mem_type, element_size,
-                        integer && options_.shuffle_integers, global_rows_, row_offset_, {}};
+  const ColumnSpec spec{std::string(column),
+                        file_type,
+                        mem_type,
+                        element_size,
+                        integer && options_.shuffle_integers,
+                        global_rows_,
+                        row_offset_,
+                        {}};
   write_column(spec, data, count);
 }
 
@@ -204,8 +211,7 @@ void TableWriter::write_u8(std::string_view column, std::span<const std::uint8_t
               sizeof(std::uint8_t), false);
 }
 
-void TableWriter::write_strings(std::string_view column,
-                                std::span<const std::string_view> values) {
+void TableWriter::write_strings(std::string_view column, std::span<const std::string_view> values) {
   const detail::Where where{file_->path(), group_ + "/" + std::string(column)};
   std::string problem = column_name_problem(column);
   if (problem.empty()) problem = count_problem(values.size(), local_rows_);
@@ -235,12 +241,23 @@ void TableWriter::write_strings(std::string_view column,
   if (last_rank) offsets.back() = byte_offset + at;
 
   const std::string name(column);
-  write_column(ColumnSpec{name + std::string(kBytesSuffix), H5T_STD_U8LE, H5T_NATIVE_UINT8, 1,
-                          false, global_bytes, byte_offset, {}},
+  write_column(ColumnSpec{name + std::string(kBytesSuffix),
+                          H5T_STD_U8LE,
+                          H5T_NATIVE_UINT8,
+                          1,
+                          false,
+                          global_bytes,
+                          byte_offset,
+                          {}},
                bytes.data(), bytes.size());
-  write_column(ColumnSpec{name + std::string(kOffsetsSuffix), H5T_STD_U64LE, H5T_NATIVE_UINT64,
-                          sizeof(std::uint64_t), options_.shuffle_integers, global_rows_ + 1,
-                          row_offset_, {}},
+  write_column(ColumnSpec{name + std::string(kOffsetsSuffix),
+                          H5T_STD_U64LE,
+                          H5T_NATIVE_UINT64,
+                          sizeof(std::uint64_t),
+                          options_.shuffle_integers,
+                          global_rows_ + 1,
+                          row_offset_,
+                          {}},
                offsets.data(), offsets.size());
 }
 
@@ -258,7 +275,8 @@ void TableWriter::write_dictionary(std::string_view column, std::span<const std:
       problem = "dictionary entry contains a NUL byte";
     }
     const std::uint64_t size = entry.size();
-    args = detail::digest(std::string_view(reinterpret_cast<const char*>(&size), sizeof size), args);
+    args =
+        detail::digest(std::string_view(reinterpret_cast<const char*>(&size), sizeof size), args);
     args = detail::digest(entry, args);
   }
   for (std::size_t i = 0; problem.empty() && i < dictionary.size(); ++i) {
@@ -279,8 +297,8 @@ void TableWriter::write_dictionary(std::string_view column, std::span<const std:
     }
   }
   detail::agree(file_->comm(), problem, args, where, "write dictionary column");
-  ColumnSpec spec{std::string(column), H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, false, global_rows_,
-                  row_offset_, dictionary};
+  ColumnSpec spec{std::string(column), H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, false,
+                  global_rows_,        row_offset_,  dictionary};
   spec.has_dictionary = true;
   write_column(spec, codes.data(), codes.size());
 }

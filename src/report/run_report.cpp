@@ -51,7 +51,15 @@ std::string json_escape(std::string_view s) {
 
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + json_escape(s) + "\""; }
+// Appends rather than `"\"" + x + "\""`: GCC 12 at -O3 reports a false -Wrestrict on the latter.
+std::string quoted(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  out.append(json_escape(s));
+  out.push_back('"');
+  return out;
+}
 
 std::string rejects_json(const parse::RejectCounts& r) {
   std::string out = "{";
@@ -118,7 +126,8 @@ std::string to_json(const RunReport& r) {
     char fp[20];
     std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(f.fingerprint));
     o << (i ? ",\n" : "\n") << "    {\"path\": " << quoted(f.path) << ", \"codec\": " << quoted(f.codec)
-      << ", \"size\": " << f.size << ", \"fingerprint\": \"" << fp << "\", \"bytes_decoded\": "
+      << ", \"size\": " << f.size << ", \"fingerprint\": \"" << fp << "\", \"ranges\": " << f.ranges
+      << ", \"bytes_decoded\": "
       << f.bytes_decoded << ", \"header_lines\": " << f.header_lines << ", \"records_read\": "
       << f.records_read << ", \"valid\": " << f.valid << ", \"rejected\": " << f.rejected.total()
       << ", \"rejected_by_reason\": " << rejects_json(f.rejected) << "}";

@@ -62,8 +62,9 @@ void Db::exec(const std::string& sql) {
   char* error = nullptr;
   const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
   if (rc != SQLITE_OK) {
-    const std::string detail = (error != nullptr ? std::string(error) : std::string(sqlite3_errmsg(db_))) +
-                               " in: " + quote_sql(sql);
+    const std::string detail =
+        (error != nullptr ? std::string(error) : std::string(sqlite3_errmsg(db_))) +
+        " in: " + quote_sql(sql);
     sqlite3_free(error);
     throw_sqlite(path_, "exec", rc, detail.c_str());
   }
@@ -129,7 +130,8 @@ void Statement::bind_double(int index, double value) {
 void Statement::bind_text(int index, std::string_view value) {
   // A non-null pointer even for "": a null one would bind SQL NULL instead of ''.
   const char* data = value.data() != nullptr ? value.data() : "";
-  const int rc = sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  const int rc =
+      sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK) fail("bind_text", rc);
 }
 

@@ -68,8 +68,8 @@ struct ColumnBatch {
 
 std::uint64_t export_table(Db& db, const std::string& h5_path, const TableExport& table,
                            std::size_t batch_rows) {
-  const std::string context = h5_path + ": group " + table.h5_group + " -> SQL table " +
-                              table.sql_table;
+  const std::string context =
+      h5_path + ": group " + table.h5_group + " -> SQL table " + table.sql_table;
   if (batch_rows == 0) throw ConfigError(context + ": batch_rows must be at least 1");
   if (table.columns.empty()) throw ConfigError(context + ": no columns to export");
 
@@ -110,7 +110,8 @@ std::uint64_t export_table(Db& db, const std::string& h5_path, const TableExport
 
   const std::uint64_t rows = reader.rows();
   for (std::uint64_t first = 0; first < rows; first += batch_rows) {
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(batch_rows, rows - first));
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(batch_rows, rows - first));
     for (std::size_t c = 0; c < table.columns.size(); ++c) {
       const ColumnExport& column = table.columns[c];
       ColumnBatch& b = batches[c];
@@ -161,8 +162,8 @@ std::uint64_t export_table(Db& db, const std::string& h5_path, const TableExport
           case ColumnExport::kDictionary:
             if (b.codes[r] >= b.dictionary.size()) {
               throw OutputError(context + ": column '" + table.columns[c].h5_column + "' row " +
-                                std::to_string(first + r) + ": code " +
-                                std::to_string(b.codes[r]) + " is outside the dictionary");
+                                std::to_string(first + r) + ": code " + std::to_string(b.codes[r]) +
+                                " is outside the dictionary");
             }
             statement.bind_text(index, b.dictionary[b.codes[r]]);
             break;

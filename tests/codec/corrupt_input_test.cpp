@@ -108,6 +108,30 @@ TEST_F(CorruptInputTest, CorruptTrailerIsCaught) {
   }
 }
 
+TEST_F(CorruptInputTest, IsizeIsCheckedFromAMidMemberCheckpoint) {
+  const std::string good = write("good.gz", gz_);
+  const GzipIndex index = build_gzip_index(good, 4096);
+  ASSERT_GE(index.points.size(), 2u);
+  const GzipCheckpoint& mid = index.points.back();
+  ASSERT_FALSE(mid.member_start);
+  Bytes bad_size = gz_;
+  bad_size[gz_.size() - 4] ^= 1;
+  const std::string bad = write("bad-size.gz", bad_size);  // same size: the index is accepted
+  try {
+    auto reader = open_decoded(bad, Codec::kGzip, mid.out_offset, &index);
+    testing::read_all(*reader, 1 << 16);
+    ADD_FAILURE() << "ISIZE mismatch not detected";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.offset(), gz_.size() - 8) << e.what();
+  }
+  // The CRC cannot be checked from mid-member, so a bad CRC passes there (documented).
+  Bytes bad_crc = gz_;
+  bad_crc[gz_.size() - 8] ^= 1;
+  const std::string crc = write("bad-crc.gz", bad_crc);
+  auto reader = open_decoded(crc, Codec::kGzip, mid.out_offset, &index);
+  EXPECT_TRUE(testing::read_all(*reader, 1 << 16) == testing::tail_of(original_, mid.out_offset));
+}
+
 TEST_F(CorruptInputTest, TrailingGarbageFailsButZeroPaddingDoesNot) {
   const std::string garbage = write("garbage.gz", testing::concat({gz_, Bytes{'j', 'u', 'n', 'k'}}));
   const auto b = build_error(garbage);

@@ -224,6 +224,39 @@ TEST_P(DecodeGzipWithIndex, ReadsFromEveryCheckpointAndRandomOffsets) {
   }
 }
 
+TEST_P(DecodeGzipWithIndex, PartialIndexesStartFromTheirOwnPoints) {
+  // The plan stage ships each range only its checkpoint (and that member's start).
+  const Fixture& f = fx();
+  const Bytes& orig = *f.original;
+  const GzipIndex full = build_gzip_index(f.path, 4096);
+  for (std::size_t i = 0; i < full.points.size(); i += 3) {
+    const GzipCheckpoint& cp = full.points[i];
+    GzipIndex alone = full;
+    alone.points = {cp};
+    GzipIndex with_member = full;
+    with_member.points.clear();
+    for (std::size_t m = i; m-- > 0;) {
+      if (full.points[m].member_start) {
+        with_member.points.push_back(full.points[m]);
+        break;
+      }
+    }
+    with_member.points.push_back(cp);
+    for (const GzipIndex* idx : {&alone, &with_member}) {
+      const std::uint64_t start = std::min<std::uint64_t>(cp.out_offset + 1000, orig.size());
+      auto reader = open_decoded(f.path, Codec::kGzip, start, idx, kMinDecodeBufferBytes);
+      ASSERT_EQ(reader->position(), start);
+      ASSERT_TRUE(testing::read_all(*reader, 8192) == testing::tail_of(orig, start))
+          << "point " << i << " of " << full.points.size();
+    }
+    // A start before the only point decodes from the file start.
+    if (cp.out_offset > 0) {
+      auto reader = open_decoded(f.path, Codec::kGzip, cp.out_offset - 1, &alone);
+      ASSERT_TRUE(testing::read_all(*reader, 8192) == testing::tail_of(orig, cp.out_offset - 1));
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, DecodeGzipWithIndex, ::testing::ValuesIn(names(true)),
                          param_name);
 

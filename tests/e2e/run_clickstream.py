@@ -18,7 +18,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "..", "docs"))
+sys.path.insert(0, os.path.join(HERE, "..", "h5"))  # load_table.py: the loader docs/hdf5-layout.md shows
 import clickstream_reference as ref  # noqa: E402
 
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
@@ -95,6 +95,8 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--codec", default="as-is", choices=["as-is", "plain", "gzip", "gzip-multi", "zstd"])
     ap.add_argument("--max-line", type=int, default=1 << 20)
+    ap.add_argument("--expect-ranges-min", type=int, default=1,
+                    help="the plan must cut the (single) input into at least this many ranges")
     args, extra = ap.parse_known_args()
     extra = [e for e in extra if e != "--"]
     for i in args.input or []:
@@ -118,6 +120,8 @@ def main():
     check("sum_n", rep["sum_n"], want.sum_n)
     check("accounting_holds", rep["accounting_holds"], True)
     check("ranks", rep["ranks"], args.ranks)
+    check(f"input cut into >= {args.expect_ranges_min} ranges",
+          min(f["ranges"] for f in rep["files"]) >= args.expect_ranges_min, True)
     check("header lines", sum(f["header_lines"] for f in rep["files"]), want.headers)
     decoded = sum(len(ref.read_decoded(p)) for p in args.input)
     check("bytes_decoded", rep["bytes_decoded"], decoded)
@@ -150,7 +154,7 @@ def main():
           (want.records_read, want.valid, sum(want.rejected.values()), want.duplicates, want.sum_n))
 
     # HDF5, through the loader the docs show analysts.
-    import load_table  # docs/load_table.py
+    import load_table  # tests/h5/load_table.py, identical to the snippet in docs/hdf5-layout.md
     h5 = os.path.join(out, "clickstream.h5")
     pairs_df = load_table.load_table(h5, "pairs")
     check("hdf5 pairs rows", len(pairs_df), len(want.pairs))

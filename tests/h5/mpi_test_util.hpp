@@ -28,7 +28,8 @@ class SharedTempDir {
   SharedTempDir() {
     char buffer[4096] = {};
     if (rank() == 0) {
-      std::string pattern = (std::filesystem::temp_directory_path() / "dumpmill-h5-XXXXXX").string();
+      std::string pattern =
+          (std::filesystem::temp_directory_path() / "dumpmill-h5-XXXXXX").string();
       if (mkdtemp(pattern.data()) == nullptr) MPI_Abort(MPI_COMM_WORLD, 1);
       pattern.copy(buffer, sizeof buffer - 1);
     }

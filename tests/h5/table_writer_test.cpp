@@ -246,8 +246,7 @@ TEST(TableWriter, RootAndGroupAttributesRoundTrip) {
     TableReader reader(path, "t");
     EXPECT_EQ(reader.attribute_string("dumpmill_version", AttributeScope::kRoot), "0.1.0");
     EXPECT_EQ(reader.attribute_string("job", AttributeScope::kRoot), "replaced");
-    EXPECT_EQ(reader.attribute_u64("records_read", AttributeScope::kRoot),
-              18446744073709551615ULL);
+    EXPECT_EQ(reader.attribute_u64("records_read", AttributeScope::kRoot), 18446744073709551615ULL);
     EXPECT_EQ(reader.attribute_i64("delta", AttributeScope::kRoot), -5);
     EXPECT_EQ(reader.attribute_f64("seconds", AttributeScope::kRoot), 1.25);
     EXPECT_EQ(reader.attribute_f64("ratio"), 0.5);

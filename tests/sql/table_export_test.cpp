@@ -27,9 +27,14 @@ using test::ranks;
 using ::testing::HasSubstr;
 
 std::string title_at(std::uint64_t g) {
-  static const std::string kSpecial[] = {
-      "O'Brien \"quoted\"", "tab\there", "back\\slash\\", "line\nbreak\r\n", "Ünïcödé_日本語 😀",
-      "", "Robert'); DROP TABLE clicks;--", std::string("nul\0byte", 8)};
+  static const std::string kSpecial[] = {"O'Brien \"quoted\"",
+                                         "tab\there",
+                                         "back\\slash\\",
+                                         "line\nbreak\r\n",
+                                         "Ünïcödé_日本語 😀",
+                                         "",
+                                         "Robert'); DROP TABLE clicks;--",
+                                         std::string("nul\0byte", 8)};
   if (g % 2 == 0) return kSpecial[(g / 2) % 8];
   return "Page_" + std::to_string(g);
 }
@@ -91,16 +96,16 @@ void write_fixture(const std::string& path) {
 }
 
 TableExport clicks_export() {
-  return TableExport{"clicks",
-                     "clicks",
-                     {{"title", "title", ColumnExport::kString},
-                      {"n", "n", ColumnExport::kU64},
-                      {"delta", "delta", ColumnExport::kI64},
-                      {"share", "share \"%\"", ColumnExport::kF64},
-                      {"type", "type", ColumnExport::kDictionary},
-                      {"hour", "hour", ColumnExport::kU64}},
-                     {"CREATE INDEX clicks_title ON clicks(title)",
-                      "CREATE INDEX clicks_n ON clicks(n DESC)"}};
+  return TableExport{
+      "clicks",
+      "clicks",
+      {{"title", "title", ColumnExport::kString},
+       {"n", "n", ColumnExport::kU64},
+       {"delta", "delta", ColumnExport::kI64},
+       {"share", "share \"%\"", ColumnExport::kF64},
+       {"type", "type", ColumnExport::kDictionary},
+       {"hour", "hour", ColumnExport::kU64}},
+      {"CREATE INDEX clicks_title ON clicks(title)", "CREATE INDEX clicks_n ON clicks(n DESC)"}};
 }
 
 std::string slurp(const std::string& path) {
@@ -125,15 +130,14 @@ void verify_sqlite(const std::string& db_path) {
     const auto* title = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
     const std::string got_title(title, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
     const auto* type = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 4));
-    const bool ok = got_title == title_at(g) && sqlite3_column_int64(stmt, 1) == count_at(g) &&
-                    sqlite3_column_int64(stmt, 2) == delta_at(g) &&
-                    sqlite3_column_double(stmt, 3) == share_at(g) &&
-                    std::string(type) == kTypes[g % kTypes.size()] &&
-                    sqlite3_column_int64(stmt, 5) == static_cast<std::int64_t>(g % 24) &&
-                    std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 6))) ==
-                        "integer" &&
-                    std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 7))) ==
-                        "real";
+    const bool ok =
+        got_title == title_at(g) && sqlite3_column_int64(stmt, 1) == count_at(g) &&
+        sqlite3_column_int64(stmt, 2) == delta_at(g) &&
+        sqlite3_column_double(stmt, 3) == share_at(g) &&
+        std::string(type) == kTypes[g % kTypes.size()] &&
+        sqlite3_column_int64(stmt, 5) == static_cast<std::int64_t>(g % 24) &&
+        std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 6))) == "integer" &&
+        std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 7))) == "real";
     if (!ok && ++mismatches <= 5) ADD_FAILURE() << "row " << g << " differs";
     ++g;
   }
@@ -189,7 +193,8 @@ TEST_F(TableExportTest, AbandonedExportLeavesPreviousFileUntouched) {
   try {
     SqliteExport load(db_path);
     export_table(load.db(), h5_path_, clicks_export());
-    export_table(load.db(), h5_path_, TableExport{"huge", "huge", {{"v", "v", ColumnExport::kU64}}, {}});
+    export_table(load.db(), h5_path_,
+                 TableExport{"huge", "huge", {{"v", "v", ColumnExport::kU64}}, {}});
     load.commit();
     ADD_FAILURE() << "no exception";
   } catch (const OutputError& e) {
@@ -211,8 +216,9 @@ TEST_F(TableExportTest, MismatchedDescriptionIsRefusedBeforeCreatingTheTable) {
   Db db(db_path);
   EXPECT_THROW(export_table(db, h5_path_, {"clicks", "t", {{"nope", "x", ColumnExport::kU64}}, {}}),
                OutputError);
-  EXPECT_THROW(export_table(db, h5_path_, {"clicks", "t", {{"title", "x", ColumnExport::kU64}}, {}}),
-               OutputError);
+  EXPECT_THROW(
+      export_table(db, h5_path_, {"clicks", "t", {{"title", "x", ColumnExport::kU64}}, {}}),
+      OutputError);
   EXPECT_THROW(export_table(db, h5_path_, {"clicks", "t", {{"n", "x", ColumnExport::kI64}}, {}}),
                OutputError);  // u64 -> i64 could overflow: refused
   EXPECT_THROW(export_table(db, h5_path_, {"clicks", "t", {}, {}}), ConfigError);

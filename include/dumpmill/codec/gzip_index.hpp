@@ -9,16 +9,16 @@
 namespace dumpmill::codec {
 
 // Decoded bytes between checkpoints: 4 MiB. Measured with bench_codec on 64 MB of
-// clickstream-like text at gzip -6 (ratio 3.5), CPU time, this 2-core box:
-//   spacing   index size   range start (skip + first 1 MiB)   index build
-//   1 MiB     8.9 MB/GB    2.7 ms                             ~200 MB/s decoded
-//   4 MiB     2.1 MB/GB    4.6 ms                             (zlib-bound, same
-//   8 MiB     1.1 MB/GB    9.1 ms                              for every spacing)
-//   16 MiB    0.5 MB/GB   15.6 ms
-// At 4 MiB a range start wastes ~2 MiB of decoding on average (~3 ms at ISA-L's ~700 MB/s),
-// so ranges of >= 16 MiB decoded lose < 10%, and a 2 GB dump's index (~4 MB) is cheap to
-// load on every rank. Below 4 MiB the index grows 4x for ~2 ms per range; above, range starts
-// cost 2-3x more for an index that was already small.
+// clickstream-like text at gzip -6 (ratio 3.5), CPU time, two runs on this shared 2-core box:
+//   spacing   index size   range start (skip + first 1 MiB)   index build (any spacing)
+//   1 MiB     8.9 MB/GB    2.7-3.3 ms                         160-220 MB/s decoded,
+//   4 MiB     2.1 MB/GB    4.6-5.8 ms                         bound by zlib inflate
+//   8 MiB     1.1 MB/GB    9.1-9.9 ms
+//   16 MiB    0.5 MB/GB   15.6-20 ms
+// At 4 MiB a range start wastes ~2 MiB of decoding on average (~3 ms at ISA-L's 550-700
+// MB/s), so ranges of >= 16 MiB decoded lose < 10%, and a 2 GB dump's index (~4 MB) is cheap
+// to load on every rank. Below 4 MiB the index grows 4x to save ~2 ms per range; above it,
+// range starts cost 2-4x more for an index that was already small.
 inline constexpr std::uint64_t kDefaultCheckpointSpacing = std::uint64_t{4} << 20;
 
 // A place where decoding can start without decoding what comes before it.

@@ -30,8 +30,11 @@ inline constexpr std::size_t kMinDecodeBufferBytes = std::size_t{8} << 10;
 // - kPlain: pread through one buffer, POSIX_FADV_SEQUENTIAL.
 // - kGzip: ISA-L inflate; single- and multi-member files; gzip headers with any optional
 //   fields. Each member's CRC32 is checked when it is decoded from its start (file start or a
-//   member-start checkpoint); ISIZE is checked for every member. `index` must be built from
-//   this file (same size, else InputError); it is ignored for the other codecs.
+//   member-start checkpoint); ISIZE is checked for every member whose decoded start is known.
+//   `index` must come from build_gzip_index() on this file (same file_size, else InputError),
+//   but may hold any subset of its points in order (e.g. just one range's checkpoint and its
+//   member start): the reader starts at the last point <= start_offset, or at byte 0 when
+//   there is none. It is ignored for the other codecs.
 // - kZstd: ZSTD_decompressStream over any number of frames (skippable frames included).
 //
 // Memory: buffer_bytes (clamped to >= kMinDecodeBufferBytes) for input + output buffers, plus

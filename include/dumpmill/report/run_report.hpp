@@ -17,6 +17,7 @@ struct FileAccounting {
   std::string codec;
   std::uint64_t size = 0;
   std::uint64_t fingerprint = 0;
+  std::uint64_t ranges = 0;         // byte ranges the plan cut the file into
   std::uint64_t bytes_decoded = 0;  // decoded bytes of the records this run owned in the file
   std::uint64_t header_lines = 0;
   std::uint64_t records_read = 0;   // lines that are not headers

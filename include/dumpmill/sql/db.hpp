@@ -19,7 +19,8 @@ class Db {
   // Opens the database at `path`. The default adds SQLITE_OPEN_NOMUTEX: a Db is used by one
   // thread at a time, and the per-call mutex of SQLite's serialized mode cost 14% of the
   // export's CPU time (perf, bench_sql).
-  static constexpr int kDefaultFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  static constexpr int kDefaultFlags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   explicit Db(const std::string& path, int flags = kDefaultFlags);
   ~Db();
   Db(Db&& other) noexcept;
