@@ -276,11 +276,18 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
   auto receive_article = [&](std::string_view title, std::span<const char> value) {
     articles.add(title, shuffle::value_as<aggregate::ArticleTotals>(value));
   };
-  {
+  if (ranks == 1) {
+    articles = std::move(local_articles);  // every title is this rank's: nothing to exchange
+  } else {
+    // Titles this rank owns go straight into the final table; the rest are shuffled.
     std::vector<std::pair<std::string_view, aggregate::ArticleTotals>> items;
-    items.reserve(local_articles.size());
     local_articles.for_each([&](std::string_view title, const aggregate::ArticleTotals& t) {
-      items.emplace_back(title, t);
+      const std::uint64_t h = aggregate::hash_bytes(title);
+      if (aggregate::owner_of(h, ranks) == rank) {
+        articles.add(title, h, t);
+      } else {
+        items.emplace_back(title, t);
+      }
     });
     std::size_t i = 0;
     bool pending = !items.empty();

@@ -127,3 +127,33 @@ TEST(KeyedTable, ClearKeepsCapacityReleaseFreesAll) {
 
 }  // namespace
 }  // namespace dumpmill::aggregate
+
+namespace dumpmill::aggregate {
+namespace {
+
+TEST(KeyedTableMove, MovedFromTableIsEmptyAndUsable) {
+  KeyedTable<std::uint64_t> a;
+  bool inserted = false;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string k = "key" + std::to_string(i);
+    a.find_or_insert(k, hash_bytes(k), inserted) = static_cast<std::uint64_t>(i);
+  }
+  KeyedTable<std::uint64_t> b = std::move(a);
+  EXPECT_EQ(b.size(), 1000u);
+  EXPECT_EQ(*b.find("key7", hash_bytes("key7")), 7u);
+  EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+  EXPECT_EQ(a.memory_bytes(), 0u);
+  a.clear();
+  a.find_or_insert("x", hash_bytes("x"), inserted) = 1;
+  EXPECT_TRUE(inserted);
+  EXPECT_EQ(a.size(), 1u);
+  KeyedTable<std::uint64_t> c;
+  c = std::move(b);
+  EXPECT_EQ(c.size(), 1000u);
+  EXPECT_EQ(b.size(), 0u);  // NOLINT(bugprone-use-after-move)
+  b.clear();
+  EXPECT_EQ(*c.find("key999", hash_bytes("key999")), 999u);
+}
+
+}  // namespace
+}  // namespace dumpmill::aggregate

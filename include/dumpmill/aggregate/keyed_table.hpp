@@ -22,8 +22,18 @@ namespace detail {
 class ByteArena {
  public:
   ByteArena() = default;
-  ByteArena(ByteArena&&) noexcept = default;
-  ByteArena& operator=(ByteArena&&) noexcept = default;
+  ByteArena(ByteArena&& other) noexcept { *this = std::move(other); }
+  ByteArena& operator=(ByteArena&& other) noexcept {
+    if (this != &other) {
+      blocks_ = std::move(other.blocks_);
+      other.blocks_.clear();
+      cur_ = std::exchange(other.cur_, nullptr);
+      left_ = std::exchange(other.left_, 0);
+      next_size_ = std::exchange(other.next_size_, kFirstBlock);
+      reserved_ = std::exchange(other.reserved_, 0);
+    }
+    return *this;
+  }
   ByteArena(const ByteArena&) = delete;
   ByteArena& operator=(const ByteArena&) = delete;
 
@@ -70,8 +80,24 @@ class KeyedTable {
 
  public:
   KeyedTable() = default;
-  KeyedTable(KeyedTable&&) noexcept = default;
-  KeyedTable& operator=(KeyedTable&&) noexcept = default;
+  // A moved-from table is empty and usable (the defaulted moves left its counts behind
+  // while its slot array went away: clear() on it then wrote through a null pointer).
+  KeyedTable(KeyedTable&& other) noexcept
+      : slots_(std::move(other.slots_)),
+        capacity_(std::exchange(other.capacity_, 0)),
+        mask_(std::exchange(other.mask_, 0)),
+        size_(std::exchange(other.size_, 0)),
+        arena_(std::move(other.arena_)) {}
+  KeyedTable& operator=(KeyedTable&& other) noexcept {
+    if (this != &other) {
+      slots_ = std::move(other.slots_);
+      capacity_ = std::exchange(other.capacity_, 0);
+      mask_ = std::exchange(other.mask_, 0);
+      size_ = std::exchange(other.size_, 0);
+      arena_ = std::move(other.arena_);
+    }
+    return *this;
+  }
   KeyedTable(const KeyedTable&) = delete;
   KeyedTable& operator=(const KeyedTable&) = delete;
 
