@@ -3,7 +3,8 @@
 #
 #   bench/e2e.sh [--rows 10000000] [--seed 1] [--build build] [--work /tmp/dumpmill-bench]
 #                [--ranks "1 2"] [--repeat 3] [--baselines "sort sqlite duckdb"]
-#                [--job jobs/clickstream.ini] [--dumpmill PATH] [--skip-dumpmill]
+#                [--job jobs/clickstream.ini] [--dumpmill PATH] [--dumpmill-args "..."]
+#                [--skip-dumpmill]
 #
 # Generates a synthetic clickstream dump with dumpmill-gen-clickstream (cached in the work dir,
 # keyed by rows and seed), compresses it with `gzip -6` (one member, like the Wikimedia files),
@@ -11,7 +12,7 @@
 # work dir). Each figure is the median of --repeat runs. See bench/README.md for the columns.
 set -euo pipefail
 
-usage() { sed -n '2,11s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,12s/^# \{0,1\}//p' "$0"; }
 
 rows=10000000
 seed=1
@@ -22,6 +23,7 @@ repeat=3
 baselines="sort sqlite duckdb"
 job=jobs/clickstream.ini
 dumpmill=
+dumpmill_args=
 skip_dumpmill=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -34,6 +36,7 @@ while [[ $# -gt 0 ]]; do
     --baselines) baselines=$2; shift 2 ;;
     --job) job=$2; shift 2 ;;
     --dumpmill) dumpmill=$2; shift 2 ;;
+    --dumpmill-args) dumpmill_args=$2; shift 2 ;;
     --skip-dumpmill) skip_dumpmill=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "e2e.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -122,7 +125,7 @@ if [[ $skip_dumpmill -eq 0 ]]; then
   for r in $ranks; do
     outdir=$work/out-dumpmill-np$r
     if measure dumpmill "$r" "rm -rf '$outdir'" \
-        "mpirun -n $r --oversubscribe '$dumpmill' run '$job' --input '$input' --output '$outdir'"; then
+        "mpirun -n $r --oversubscribe '$dumpmill' run '$job' --input '$input' --output '$outdir' $dumpmill_args"; then
       # Per-rank peak RSS, rows out, and dumpmill's accounting against the generator's truth.
       read -r rank_rss rows_out check < <(/usr/bin/python3 - "$outdir/report.json" "$truth" <<'PY'
 import json, sys
