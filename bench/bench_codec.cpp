@@ -1,4 +1,5 @@
-// Decode throughput (ISA-L reader vs plain zlib), gzip index build, and range starts from checkpoints.
+// Decode throughput (ISA-L reader vs plain zlib), gzip index build, range starts from checkpoints,
+// and splitting a single-member gzip (block finder, marker decoder, chunk decode).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -6,12 +7,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "dumpmill/codec/chunk_decode.hpp"
+#include "dumpmill/codec/deflate_block_finder.hpp"
 #include "dumpmill/codec/gzip_index.hpp"
+#include "dumpmill/codec/marker_inflate.hpp"
 #include "dumpmill/codec/open_decoded.hpp"
 
 namespace {
@@ -216,6 +222,84 @@ void BM_ReadSecondHalf(benchmark::State& state) {
       static_cast<std::int64_t>(state.iterations() * (c.decoded_size - start)));
 }
 BENCHMARK(BM_ReadSecondHalf)->ArgName("index")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// Block finder over random bytes (no true blocks: every position is scanned and every
+// candidate is what confirmation would have to reject). Rate in input bytes/s; bits/s = 8x.
+void BM_FindDeflateBlockRandom(benchmark::State& state) {
+  std::vector<std::uint8_t> noise(8 << 20);
+  std::mt19937_64 rng(3);
+  for (auto& b : noise) b = static_cast<std::uint8_t>(rng());
+  std::int64_t candidates = 0;
+  for (auto _ : state) {
+    candidates = 0;
+    std::uint64_t from = 0;
+    while (const auto c = dumpmill::codec::find_deflate_block(noise, from, noise.size() * 8)) {
+      ++candidates;
+      from = *c + 1;
+    }
+    benchmark::DoNotOptimize(candidates);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * noise.size()));
+  state.counters["candidates_per_MB"] = static_cast<double>(candidates) / 8.0;
+  state.counters["Gbit_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * noise.size() * 8) / 1e9, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FindDeflateBlockRandom)->Unit(benchmark::kMillisecond);
+
+std::vector<std::uint8_t> slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+// The marker decoder on the whole corpus from the member start, in memory (decoded bytes/s);
+// compare with BM_DecodeGzipIsal/1048576, which also reads the file.
+void BM_MarkerInflate(benchmark::State& state) {
+  const Corpus& c = Corpus::get();
+  const std::vector<std::uint8_t> gz = slurp(c.gz);
+  const std::uint64_t start = dumpmill::codec::gzip_deflate_start_bit(c.gz);
+  std::vector<std::uint16_t> out;
+  out.reserve(c.decoded_size + (1 << 20));
+  dumpmill::codec::MarkerInflateOptions opts;
+  opts.window_unknown = false;
+  for (auto _ : state) {
+    out.clear();
+    const auto r = dumpmill::codec::marker_inflate(gz, start, out, opts);
+    if (r.status != dumpmill::codec::MarkerInflateStatus::kFinalBlock) throw std::runtime_error("inflate");
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.decoded_size));
+}
+BENCHMARK(BM_MarkerInflate)->Unit(benchmark::kMillisecond);
+
+// A rank's start-up cost without an index: find + confirm the first block boundary after a
+// random compressed offset (confirmation decodes kConfirmBlocks blocks).
+void BM_FindChunkStart(benchmark::State& state) {
+  const Corpus& c = Corpus::get();
+  std::mt19937_64 rng(11);
+  for (auto _ : state) {
+    const std::uint64_t from = (rng() % (c.compressed_size - (1 << 20))) * 8;
+    benchmark::DoNotOptimize(dumpmill::codec::find_chunk_start(c.gz, from));
+  }
+}
+BENCHMARK(BM_FindChunkStart)->Unit(benchmark::kMillisecond);
+
+// One rank of four decoding its quarter of the corpus: decode_chunk_from + resolve_markers
+// with the true window (decoded bytes/s of that quarter).
+void BM_DecodeChunkQuarter(benchmark::State& state) {
+  const Corpus& c = Corpus::get();
+  const std::uint64_t from = c.compressed_size / 4 * 8;
+  const std::uint64_t to = c.compressed_size / 2 * 8;
+  std::uint64_t decoded = 0;
+  const std::vector<std::uint8_t> window(32 << 10, 'x');
+  std::vector<std::uint8_t> bytes;
+  for (auto _ : state) {
+    auto chunk = dumpmill::codec::decode_chunk_from(c.gz, from, to);
+    bytes.clear();
+    dumpmill::codec::resolve_markers(chunk.symbols, window, bytes);
+    decoded = bytes.size();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * decoded));
+}
+BENCHMARK(BM_DecodeChunkQuarter)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

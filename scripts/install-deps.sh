@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libisal-dev isal libdeflate-dev zlib1g-dev libzstd-dev zstd libxxhash-dev
   libsqlite3-dev sqlite3 python3 python3-h5py python3-numpy python3-pandas pigz gzip gawk time
+  slurmctld slurmd slurm-client munge dpkg-dev
 )
 
 missing=()

@@ -303,7 +303,7 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
     }
     title_exchange.finish(receive_article);
   }
-  local_articles.clear();
+  local_articles = aggregate::ArticleReducer();  // frees it (moved from at one rank)
   check_budget(pairs.memory_bytes() + articles.memory_bytes(), budget, rank, "pair and article tables");
   rep.stage_seconds.emplace_back("articles", stage.seconds());
 

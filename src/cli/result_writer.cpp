@@ -105,10 +105,11 @@ void write_hdf5_result(const OutputFiles& out, const JobConfig& job, const plan:
         {"n_in", &aggregate::ArticleTotals::n_in},
         {"n_out", &aggregate::ArticleTotals::n_out},
         {"n_referrers", &aggregate::ArticleTotals::n_referrers}};
-    for (const auto& [name, member] : columns) {
+    for (const auto& column : columns) {
+      const auto member = column.second;
       v.clear();
       articles.for_each([&](std::string_view, const aggregate::ArticleTotals& a) { v.push_back(a.*member); });
-      t.write_u64(name, v);
+      t.write_u64(column.first, v);
     }
     t.set_attribute("description", std::string_view(
         "per title: n_in = sum of n where it is curr; n_out = sum of n where it is prev (other-* "

@@ -52,8 +52,8 @@ std::string read_string_attribute(hid_t attr, hid_t type, const detail::Where& w
 
 }  // namespace
 
-TableReader::TableReader(const std::string& path, const std::string& group)
-    : path_(path), group_(group) {
+TableReader::TableReader(std::string path, std::string group)
+    : path_(std::move(path)), group_(std::move(group)) {
   detail::silence_hdf5_errors();
   const detail::Where where{path_, group_};
   file_ = detail::make_handle(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),

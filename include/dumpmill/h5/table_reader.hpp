@@ -43,7 +43,7 @@ class StringSlice {
 // Not thread-safe (neither is the HDF5 build it links).
 class TableReader {
  public:
-  TableReader(const std::string& path, const std::string& group);
+  TableReader(std::string path, std::string group);
 
   TableReader(TableReader&&) noexcept = default;
   TableReader& operator=(TableReader&&) noexcept = default;
