@@ -20,6 +20,13 @@ fi
 job="$1" landing="$2" results="$3"
 shift 3
 
+[ -d "$landing" ] || { log "landing directory $landing does not exist"; exit 1; }
+dumps="$(find "$landing" -maxdepth 1 -type f ! -name '.*' | wc -l)"
+if [ "$dumps" -eq 0 ]; then
+  log "nothing to do: no dump in $landing"
+  exit 0
+fi
+
 # Called by path (the scrontab entry): the checkout is this script's parent. Submitted with
 # sbatch, the script runs from a copy in Slurm's spool: submit from the checkout then.
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -30,13 +37,6 @@ else
 fi
 [ -x "$checkout/slurm/dumpmill.sbatch" ] || { log "no slurm/dumpmill.sbatch under $checkout: submit from the dumpmill checkout"; exit 2; }
 export DUMPMILL="${DUMPMILL:-$checkout/build/dumpmill}"
-
-[ -d "$landing" ] || { log "landing directory $landing does not exist"; exit 1; }
-dumps="$(find "$landing" -maxdepth 1 -type f ! -name '.*' | wc -l)"
-if [ "$dumps" -eq 0 ]; then
-  log "nothing to do: no dump in $landing"
-  exit 0
-fi
 
 out="$results/$(date -u +%F)"
 mkdir -p "$results"

@@ -109,6 +109,8 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 DefMemPerCPU=$def_mem
 MpiDefault=pmix
+# Backfill every 5 s instead of 30: a cron entry due at the minute starts within seconds of it.
+SchedulerParameters=bf_interval=5
 ScronParameters=enable
 MailProg=/bin/true
 ReturnToService=2

@@ -9,7 +9,10 @@
 set -euo pipefail
 
 say() { echo "[local-cluster] $*" >&2; }
-[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 DIR [--purge]" >&2; exit 2; }
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+  echo "usage: $0 DIR [--purge]" >&2
+  exit 2
+fi
 purge=0
 [ "${2:-}" = "--purge" ] && purge=1
 [ -d "$1" ] || { say "nothing to stop: $1 does not exist"; exit 0; }

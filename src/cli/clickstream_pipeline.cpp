@@ -54,7 +54,10 @@ std::string utc_now() {
 }
 
 // Rank 0 plans; every rank receives either the plan or the same error.
-plan::Plan agree_on_plan(const JobConfig& job, shuffle::Communicator& comm, std::string& tag) {
+// Rank 0's start time travels with the plan: attributes written collectively must be identical
+// on every rank, and ranks starting on either side of a second boundary once made them differ.
+plan::Plan agree_on_plan(const JobConfig& job, shuffle::Communicator& comm, std::string& tag,
+                         std::string& started_utc) {
   WireWriter w;
   if (comm.rank() == 0) {
     try {
@@ -70,6 +73,7 @@ plan::Plan agree_on_plan(const JobConfig& job, shuffle::Communicator& comm, std:
       const plan::Plan p = plan::make_plan(job.inputs, options);
       w.u8(1);
       w.str(std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr)));
+      w.str(started_utc);
       const std::vector<char> bytes = plan::serialize_plan(p);
       w.str(std::string_view(bytes.data(), bytes.size()));
     } catch (const Error& e) {
@@ -89,6 +93,7 @@ plan::Plan agree_on_plan(const JobConfig& job, shuffle::Communicator& comm, std:
     throw CollectiveError(what, static_cast<int>(r.u64()));
   }
   tag = r.str();
+  started_utc = r.str();
   const std::string bytes = r.str();
   return plan::deserialize_plan(std::span<const char>(bytes.data(), bytes.size()));
 }
@@ -174,7 +179,7 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
   // --- plan --------------------------------------------------------------------------------
   std::string tag;
   Stopwatch stage;
-  const plan::Plan plan = agree_on_plan(job, comm, tag);
+  const plan::Plan plan = agree_on_plan(job, comm, tag, rep.started_utc);
   if (rank == 0)
     for (const auto& l : plan.log) std::fprintf(stderr, "[dumpmill] %s\n", l.c_str());
   rep.stage_seconds.emplace_back("plan", stage.seconds());

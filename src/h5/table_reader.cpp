@@ -1,6 +1,8 @@
 // Serial, slice-wise reading of a table written by TableWriter (default sec2 driver).
 #include "dumpmill/h5/table_reader.hpp"
 
+#include "dumpmill/h5/deflate_filter.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -55,6 +57,7 @@ std::string read_string_attribute(hid_t attr, hid_t type, const detail::Where& w
 TableReader::TableReader(std::string path, std::string group)
     : path_(std::move(path)), group_(std::move(group)) {
   detail::silence_hdf5_errors();
+  use_libdeflate_for_deflate();  // same zlib streams, inflated ~2x faster
   const detail::Where where{path_, group_};
   file_ = detail::make_handle(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
                               HandleKind::kFile, detail::Where{path_, "/"}, "H5Fopen (read-only)");
