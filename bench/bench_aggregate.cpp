@@ -1,8 +1,8 @@
 // aggregate stage micro-benchmarks: table inserts vs std::unordered_map, hashing, pair dedup.
 #include <benchmark/benchmark.h>
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -116,7 +116,9 @@ void BM_PairReducerAdd(benchmark::State& state) {
     if (i > 0 && rng() % 10 == 0) {
       data.push_back(data[rng() % data.size()]);
     } else {
-      const auto skewed = [&] { return static_cast<std::uint32_t>((rng() % 1000) * (rng() % 100)); };
+      const auto skewed = [&] {
+        return static_cast<std::uint32_t>((rng() % 1000) * (rng() % 100));
+      };
       data.push_back(Row{skewed(), static_cast<std::uint32_t>(rng() % titles.size()),
                          static_cast<std::uint8_t>(rng() % 3), 10 + rng() % 1000});
     }

@@ -56,7 +56,8 @@ class Corpus {
     if (f == nullptr) throw std::runtime_error("gzopen");
     for (std::size_t at = 0; at < text.size(); at += 1 << 20) {
       const auto n = static_cast<unsigned>(std::min<std::size_t>(1 << 20, text.size() - at));
-      if (gzwrite(f, text.data() + at, n) != static_cast<int>(n)) throw std::runtime_error("gzwrite");
+      if (gzwrite(f, text.data() + at, n) != static_cast<int>(n))
+        throw std::runtime_error("gzwrite");
     }
     gzclose(f);
     compressed_size = std::filesystem::file_size(gz);
@@ -64,12 +65,14 @@ class Corpus {
 
   static std::string make_text(std::size_t bytes) {
     std::mt19937_64 rng(1);
-    const char* words[] = {"History", "List", "of", "United", "States", "Film", "Album", "River",
-                           "Station", "Battle", "Church", "Football", "Club", "Season", "Party"};
+    const char* words[] = {"History", "List",     "of",    "United",  "States",
+                           "Film",    "Album",    "River", "Station", "Battle",
+                           "Church",  "Football", "Club",  "Season",  "Party"};
     std::vector<std::string> titles;
     for (int i = 0; i < 200'000; ++i) {
       std::string t = words[rng() % 15];
-      for (int w = static_cast<int>(rng() % 3); w > 0; --w) t += std::string("_") + words[rng() % 15];
+      for (int w = static_cast<int>(rng() % 3); w > 0; --w)
+        t += std::string("_") + words[rng() % 15];
       titles.push_back(t + "_" + std::to_string(rng() % 1'000'000));
     }
     const char* types[] = {"link", "external", "other"};
@@ -103,7 +106,8 @@ class Corpus {
 };
 
 void add_corpus_counters(benchmark::State& state, const Corpus& c) {
-  state.counters["ratio"] = static_cast<double>(c.decoded_size) / static_cast<double>(c.compressed_size);
+  state.counters["ratio"] =
+      static_cast<double>(c.decoded_size) / static_cast<double>(c.compressed_size);
 }
 
 std::uint64_t drain(dumpmill::codec::DecodedReader& r, std::uint64_t limit) {
@@ -127,7 +131,11 @@ void BM_DecodeGzipIsal(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.decoded_size));
   add_corpus_counters(state, c);
 }
-BENCHMARK(BM_DecodeGzipIsal)->Arg(64 << 10)->Arg(1 << 20)->Arg(4 << 20)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DecodeGzipIsal)
+    ->Arg(64 << 10)
+    ->Arg(1 << 20)
+    ->Arg(4 << 20)
+    ->Unit(benchmark::kMillisecond);
 
 // What a user gets from plain zlib: inflate (gzip wrapper) with 1 MiB buffers.
 void BM_DecodeGzipZlib(benchmark::State& state) {
@@ -187,7 +195,12 @@ void BM_BuildGzipIndex(benchmark::State& state) {
       static_cast<double>(std::filesystem::file_size(path)) / 1e6 / gb;
   std::filesystem::remove(path);
 }
-BENCHMARK(BM_BuildGzipIndex)->Arg(1)->Arg(4)->Arg(8)->Arg(16)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_BuildGzipIndex)
+    ->Arg(1)
+    ->Arg(4)
+    ->Arg(8)
+    ->Arg(16)
+    ->Unit(benchmark::kMillisecond)
     ->Iterations(2);
 
 // A range start: open at a random decoded offset through the index and read the first 1 MiB.
@@ -204,7 +217,11 @@ void BM_StartRangeFromCheckpoint(benchmark::State& state) {
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * (1 << 20)));
 }
-BENCHMARK(BM_StartRangeFromCheckpoint)->Arg(1)->Arg(4)->Arg(8)->Arg(16)
+BENCHMARK(BM_StartRangeFromCheckpoint)
+    ->Arg(1)
+    ->Arg(4)
+    ->Arg(8)
+    ->Arg(16)
     ->Unit(benchmark::kMillisecond);
 
 // Reading the second half of the file from the mid-file checkpoint vs decoding from the start.
@@ -214,12 +231,11 @@ void BM_ReadSecondHalf(benchmark::State& state) {
   const GzipIndex index = dumpmill::codec::build_gzip_index(c.gz, 8 << 20);
   const std::uint64_t start = c.decoded_size / 2;
   for (auto _ : state) {
-    auto r = dumpmill::codec::open_decoded(c.gz, Codec::kGzip, start,
-                                           with_index ? &index : nullptr);
+    auto r =
+        dumpmill::codec::open_decoded(c.gz, Codec::kGzip, start, with_index ? &index : nullptr);
     benchmark::DoNotOptimize(drain(*r, UINT64_MAX));
   }
-  state.SetBytesProcessed(
-      static_cast<std::int64_t>(state.iterations() * (c.decoded_size - start)));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * (c.decoded_size - start)));
 }
 BENCHMARK(BM_ReadSecondHalf)->ArgName("index")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
@@ -241,8 +257,9 @@ void BM_FindDeflateBlockRandom(benchmark::State& state) {
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * noise.size()));
   state.counters["candidates_per_MB"] = static_cast<double>(candidates) / 8.0;
-  state.counters["Gbit_per_s"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * noise.size() * 8) / 1e9, benchmark::Counter::kIsRate);
+  state.counters["Gbit_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * noise.size() * 8) / 1e9,
+                         benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_FindDeflateBlockRandom)->Unit(benchmark::kMillisecond);
 
@@ -264,7 +281,8 @@ void BM_MarkerInflate(benchmark::State& state) {
   for (auto _ : state) {
     out.clear();
     const auto r = dumpmill::codec::marker_inflate(gz, start, out, opts);
-    if (r.status != dumpmill::codec::MarkerInflateStatus::kFinalBlock) throw std::runtime_error("inflate");
+    if (r.status != dumpmill::codec::MarkerInflateStatus::kFinalBlock)
+      throw std::runtime_error("inflate");
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.decoded_size));
 }

@@ -1,4 +1,5 @@
-// dumpmill-gen-clickstream: writes a synthetic Wikimedia clickstream dump plus its exact ground truth.
+// dumpmill-gen-clickstream: writes a synthetic Wikimedia clickstream dump plus its exact ground
+// truth.
 //
 // Output format is the real one (prev \t curr \t type \t n, no header, titles with underscores,
 // 2024-style Spark quoting for titles holding `"`). What makes it useful for tests and benchmarks
@@ -9,8 +10,11 @@
 // Speed decided the shape: one pass, no allocation per row, a 4 MiB output buffer written with
 // fwrite, O(1) Zipf sampling (rejection-inversion), and an open-addressing set of 64-bit pair keys.
 // 10 M rows (517 MB) take 8.3 s of CPU on the shared 2-core dev box, 62 MB/s (bench/README.md).
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <array>
+#include <boost/program_options.hpp>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -27,10 +31,6 @@
 #include <string_view>
 #include <unordered_set>
 #include <vector>
-
-#include <sys/mman.h>
-
-#include <boost/program_options.hpp>
 
 namespace {
 
@@ -107,8 +107,8 @@ enum class BadKind : std::uint8_t {
 };
 constexpr std::size_t kBadKindCount = 7;
 constexpr std::array<std::string_view, kBadKindCount> kBadKindNames = {
-    "field_count", "n_zero", "n_not_integer", "bad_type", "empty_title", "invalid_utf8",
-    "empty_line"};
+    "field_count", "n_zero",       "n_not_integer", "bad_type",
+    "empty_title", "invalid_utf8", "empty_line"};
 
 struct Options {
   std::uint64_t rows = 0;
@@ -302,23 +302,34 @@ constexpr std::array<PinnedTitle, 14> kPinnedTitles = {{
 }};
 
 constexpr std::array<std::string_view, 26> kOnsets = {
-    "b", "br", "c", "ch", "d", "dr", "f", "g", "gr", "h", "j", "k", "l",
-    "m", "n", "p", "pr", "r", "s", "sh", "st", "t", "tr", "v", "w", "z"};
-constexpr std::array<std::string_view, 10> kVowels = {"a", "e", "i", "o", "u",
-                                                       "ai", "ea", "ou", "y", "ie"};
-constexpr std::array<std::string_view, 12> kCodas = {"", "", "", "n", "r", "s",
-                                                      "l", "t", "m", "nd", "st", "ck"};
+    "b", "br", "c", "ch", "d", "dr", "f",  "g",  "gr", "h",  "j", "k", "l",
+    "m", "n",  "p", "pr", "r", "s",  "sh", "st", "t",  "tr", "v", "w", "z"};
+constexpr std::array<std::string_view, 10> kVowels = {"a",  "e",  "i",  "o", "u",
+                                                      "ai", "ea", "ou", "y", "ie"};
+constexpr std::array<std::string_view, 12> kCodas = {"",  "",  "",  "n",  "r",  "s",
+                                                     "l", "t", "m", "nd", "st", "ck"};
 // Accented vowels as UTF-8 (2 bytes each) for Latin-script titles with diacritics.
 constexpr std::array<std::string_view, 10> kAccented = {"é", "ö", "ü", "ñ", "å",
-                                                         "ł", "ç", "á", "ø", "ő"};
-constexpr std::array<std::string_view, 16> kCyrillic = {"ка", "ми", "ро", "ва", "ст", "на",
-                                                         "ль", "де", "по", "ски", "ов", "ин",
-                                                         "Бе", "Мо", "Пе", "Вла"};
+                                                        "ł", "ç", "á", "ø", "ő"};
+constexpr std::array<std::string_view, 16> kCyrillic = {"ка", "ми", "ро", "ва",  "ст", "на",
+                                                        "ль", "де", "по", "ски", "ов", "ин",
+                                                        "Бе", "Мо", "Пе", "Вла"};
 constexpr std::array<std::string_view, 8> kConnectors = {"of", "the", "and", "in",
-                                                          "de", "von", "on", "for"};
-constexpr std::array<std::string_view, 14> kQualifiers = {
-    "film", "album", "band", "song", "novel", "TV_series", "footballer", "politician",
-    "2019_film", "video_game", "river", "surname", "footballer,_born_1990", "musician"};
+                                                         "de", "von", "on",  "for"};
+constexpr std::array<std::string_view, 14> kQualifiers = {"film",
+                                                          "album",
+                                                          "band",
+                                                          "song",
+                                                          "novel",
+                                                          "TV_series",
+                                                          "footballer",
+                                                          "politician",
+                                                          "2019_film",
+                                                          "video_game",
+                                                          "river",
+                                                          "surname",
+                                                          "footballer,_born_1990",
+                                                          "musician"};
 
 void append_word(std::string& out, Rng& rng, bool capital, bool accented) {
   const std::size_t start = out.size();
@@ -524,7 +535,8 @@ class Output {
   }
   void put(char c) { buffer_[used_++] = c; }
   void put_number(std::uint64_t value) {
-    const auto result = std::to_chars(buffer_.data() + used_, buffer_.data() + buffer_.size(), value);
+    const auto result =
+        std::to_chars(buffer_.data() + used_, buffer_.data() + buffer_.size(), value);
     used_ = static_cast<std::size_t>(result.ptr - buffer_.data());
   }
   void end_line() { put(eol_); }
@@ -636,7 +648,8 @@ class Generator {
  private:
   std::uint64_t draw_n() {
     const double u = 1.0 - rng_.uniform();  // (0, 1]
-    const double n = std::floor(static_cast<double>(kMinCount) * std::pow(u, -1.0 / kCountTailIndex));
+    const double n =
+        std::floor(static_cast<double>(kMinCount) * std::pow(u, -1.0 / kCountTailIndex));
     return n >= static_cast<double>(kMaxCount) ? kMaxCount : static_cast<std::uint64_t>(n);
   }
 
@@ -765,8 +778,8 @@ class Generator {
         write_fields(out, prev, curr, type, "0");
         break;
       case BadKind::kCountNotInteger: {
-        static constexpr std::array<std::string_view, 5> kNotCounts = {"abc", "12abc", "1.5",
-                                                                       "NaN", "ten"};
+        static constexpr std::array<std::string_view, 5> kNotCounts = {"abc", "12abc", "1.5", "NaN",
+                                                                       "ten"};
         write_fields(out, prev, curr, type, rng_.pick(kNotCounts));
         break;
       }

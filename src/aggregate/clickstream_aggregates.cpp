@@ -18,8 +18,8 @@ void check_type(unsigned type) {
 
 }  // namespace
 
-std::string_view encode_pair_key(KeyBuilder& builder, std::string_view prev,
-                                 std::string_view curr, std::uint8_t type) {
+std::string_view encode_pair_key(KeyBuilder& builder, std::string_view prev, std::string_view curr,
+                                 std::uint8_t type) {
   builder.clear();
   builder.add_string(prev);
   builder.add_string(curr);

@@ -1,4 +1,5 @@
-// The clickstream job on every rank. Stages are called in pipeline order; each knows only its inputs.
+// The clickstream job on every rank. Stages are called in pipeline order; each knows only its
+// inputs.
 #include "dumpmill/cli/clickstream_pipeline.hpp"
 
 #include <unistd.h>
@@ -35,7 +36,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// 1 GiB per rank: the budget for a 10 M-row dump; tables and buffers are checked against it.
+// 1 GiB per rank: the budget for a 10 M-row dump; tables and buffers are checked against
+// it.
 constexpr std::uint64_t kDefaultMemoryPerRank = 1ull << 30;
 // 16 MiB per rank and round: MPI_Alltoallv of 64 MiB takes ~7 ms here (TOOLCHAIN.md), so a
 // 16 MiB round costs ~2 ms against ~100 ms of parsing that produces it (< 2 % overhead),
@@ -69,7 +71,7 @@ plan::Plan agree_on_plan(const JobConfig& job, shuffle::Communicator& comm, std:
       options.index_cache = job.index_cache;
       options.gzip_split_min = job.gzip_split_min;
       options.legacy = job.legacy_schema == LegacySchemaPolicy::kMap ? plan::LegacyPolicy::kMap
-                                                                      : plan::LegacyPolicy::kReject;
+                                                                     : plan::LegacyPolicy::kReject;
       const plan::Plan p = plan::make_plan(job.inputs, options);
       w.u8(1);
       w.str(std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr)));
@@ -236,7 +238,8 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
       }
       ++fc.read;
       const std::optional<parse::RejectReason> bad =
-          line.too_long ? std::optional(parse::RejectReason::kLineTooLong) : parsers[fi].parse(line.text, rec);
+          line.too_long ? std::optional(parse::RejectReason::kLineTooLong)
+                        : parsers[fi].parse(line.text, rec);
       if (bad) {
         fc.rejected.add(*bad);
         rejects.add(cursor.file().path, line.offset, *bad, line.text);
@@ -263,7 +266,8 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
     exchange.flush(receive);
     check_budget(pairs.memory_bytes(), budget, rank, "the pair table");
     const std::uint64_t done = cursor.bytes_done();
-    const std::vector<std::uint64_t> sum = comm.allreduce_sum(std::span<const std::uint64_t>(&done, 1));
+    const std::vector<std::uint64_t> sum =
+        comm.allreduce_sum(std::span<const std::uint64_t>(&done, 1));
     progress.update(sum[0]);
   }
   exchange.finish(receive);
@@ -299,7 +303,8 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
     while (comm.allreduce_or(pending)) {
       while (i < items.size()) {
         const auto& [title, t] = items[i];
-        if (!title_exchange.add_value(aggregate::owner_of(aggregate::hash_bytes(title), ranks), title, t))
+        if (!title_exchange.add_value(aggregate::owner_of(aggregate::hash_bytes(title), ranks),
+                                      title, t))
           break;  // round full: this item goes first next round
         ++i;
       }
@@ -309,7 +314,8 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
     title_exchange.finish(receive_article);
   }
   local_articles = aggregate::ArticleReducer();  // frees it (moved from at one rank)
-  check_budget(pairs.memory_bytes() + articles.memory_bytes(), budget, rank, "pair and article tables");
+  check_budget(pairs.memory_bytes() + articles.memory_bytes(), budget, rank,
+               "pair and article tables");
   rep.stage_seconds.emplace_back("articles", stage.seconds());
 
   // --- totals over ranks --------------------------------------------------------------------
@@ -317,14 +323,15 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
   std::vector<std::uint64_t> sums;
   for (std::size_t f = 0; f < plan.files.size(); ++f) {
     const FileCounters& c = counters[f];
-    sums.insert(sums.end(), {cursor.bytes_done_in(static_cast<std::uint32_t>(f)), c.headers, c.read, c.valid});
+    sums.insert(sums.end(),
+                {cursor.bytes_done_in(static_cast<std::uint32_t>(f)), c.headers, c.read, c.valid});
     sums.insert(sums.end(), c.rejected.by_reason.begin(), c.rejected.by_reason.end());
   }
   std::uint64_t sum_n_local = 0;
   pairs.for_each_encoded([&](std::string_view, std::uint64_t n) { sum_n_local += n; });
   std::uint64_t conflicting = pairs.rows_kept() - pairs.size();
-  sums.insert(sums.end(), {pairs.rows_kept(), pairs.duplicates(), pairs.size(),
-                           conflicting, articles.size(), sum_n_local, exchange.rounds(),
+  sums.insert(sums.end(), {pairs.rows_kept(), pairs.duplicates(), pairs.size(), conflicting,
+                           articles.size(), sum_n_local, exchange.rounds(),
                            exchange.bytes_sent() + title_exchange.bytes_sent()});
   sums.insert(sums.end(), type_totals.pairs_by_type.begin(), type_totals.pairs_by_type.end());
   sums.insert(sums.end(), type_totals.n_by_type.begin(), type_totals.n_by_type.end());
@@ -342,7 +349,8 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
     fa.header_lines = total[k++];
     fa.records_read = total[k++];
     fa.valid = total[k++];
-    for (std::size_t r = 0; r < parse::kRejectReasonCount; ++r) fa.rejected.by_reason[r] = total[k++];
+    for (std::size_t r = 0; r < parse::kRejectReasonCount; ++r)
+      fa.rejected.by_reason[r] = total[k++];
     rep.records_read += fa.records_read;
     rep.valid += fa.valid;
     rep.rejected += fa.rejected;

@@ -97,9 +97,9 @@ JobConfig load_job(const std::string& path, const JobOverrides& o) {
     throw ConfigError(path + ": schema.columns = '" + str("schema.columns") +
                       "' does not match the clickstream format's columns '" + kClickstreamColumns +
                       "'");
-  job.legacy_schema =
-      choose("input.legacy_schema", {"map", "reject"}) == "map" ? LegacySchemaPolicy::kMap
-                                                                 : LegacySchemaPolicy::kReject;
+  job.legacy_schema = choose("input.legacy_schema", {"map", "reject"}) == "map"
+                          ? LegacySchemaPolicy::kMap
+                          : LegacySchemaPolicy::kReject;
   job.dedup = choose("dedup.rule", {"exact"});
   job.table_pairs = vm["tables.pairs"].as<bool>();
   job.table_articles = vm["tables.articles"].as<bool>();

@@ -16,7 +16,8 @@ using namespace dumpmill;
 
 namespace {
 
-constexpr const char* kOverview = R"(dumpmill — turn big compressed record dumps into deduplicated, aggregated tables
+constexpr const char* kOverview =
+    R"(dumpmill — turn big compressed record dumps into deduplicated, aggregated tables
 (chunked HDF5 + SQLite), on a laptop with mpirun or on a cluster with srun/sbatch.
 
 Usage:
@@ -76,17 +77,19 @@ int run_command(const std::vector<std::string>& args) {
     throw ConfigError(std::string(e.what()) + " (see `dumpmill run --help`)");
   }
   if (vm.count("help")) {
-    std::cout << "Usage: dumpmill run JOB.ini [flags]\n\n"
-                 "Runs a job file (INI). Relative paths inside the job file are relative to the job\n"
-                 "file; relative paths in flags are relative to the working directory.\n\n"
-              << flags << "\n"
-              << cli::job_file_reference()
-              << "\nOutputs in the result directory: the HDF5 file (tables pairs, articles, types; see\n"
-                 "docs/hdf5-layout.md), the SQLite file (same tables + runs), rejects.tsv (file, byte\n"
-                 "offset, reason, line of every rejected row) and report.json (accounting, timings).\n";
+    std::cout
+        << "Usage: dumpmill run JOB.ini [flags]\n\n"
+           "Runs a job file (INI). Relative paths inside the job file are relative to the job\n"
+           "file; relative paths in flags are relative to the working directory.\n\n"
+        << flags << "\n"
+        << cli::job_file_reference()
+        << "\nOutputs in the result directory: the HDF5 file (tables pairs, articles, types; see\n"
+           "docs/hdf5-layout.md), the SQLite file (same tables + runs), rejects.tsv (file, byte\n"
+           "offset, reason, line of every rejected row) and report.json (accounting, timings).\n";
     return 0;
   }
-  if (!vm.count("job")) throw ConfigError("missing job file: dumpmill run JOB.ini (see `dumpmill run --help`)");
+  if (!vm.count("job"))
+    throw ConfigError("missing job file: dumpmill run JOB.ini (see `dumpmill run --help`)");
   const bool quiet = vm.count("quiet") > 0;
 
   shuffle::MpiEnvironment env;
@@ -104,7 +107,8 @@ int run_command(const std::vector<std::string>& args) {
     return e.exit_code();
   } catch (const Error& e) {
     std::fprintf(stderr, "dumpmill: error: %s%s\n",
-                 comm.size() > 1 ? ("rank " + std::to_string(comm.rank()) + ": ").c_str() : "", e.what());
+                 comm.size() > 1 ? ("rank " + std::to_string(comm.rank()) + ": ").c_str() : "",
+                 e.what());
     std::fflush(stderr);
     if (comm.size() > 1) comm.abort(e.exit_code());
     return e.exit_code();

@@ -76,7 +76,8 @@ void OutputFiles::publish_rejects(int ranks) const {
     std::vector<char> buf(1 << 20);
     for (int r = 0; r < ranks; ++r) {
       std::ifstream in(rejects_part(r), std::ios::binary);
-      if (!in) throw OutputError(rejects_part(r) + ": missing reject part of rank " + std::to_string(r));
+      if (!in)
+        throw OutputError(rejects_part(r) + ": missing reject part of rank " + std::to_string(r));
       std::string header;
       std::getline(in, header);
       if (r == 0) out << header << '\n';

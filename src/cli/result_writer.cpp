@@ -5,9 +5,9 @@
 #include <ctime>
 #include <limits>
 
+#include "dumpmill/core/error.hpp"
 #include "dumpmill/h5/parallel_file.hpp"
 #include "dumpmill/h5/table_writer.hpp"
-#include "dumpmill/core/error.hpp"
 #include "dumpmill/sql/sqlite_export.hpp"
 #include "dumpmill/sql/table_export.hpp"
 #include "dumpmill/version.hpp"
@@ -81,22 +81,26 @@ void write_hdf5_result(const OutputFiles& out, const JobConfig& job, const plan:
     text = {};
     std::vector<std::uint8_t> type;
     type.reserve(pairs.size());
-    pairs.for_each_encoded([&](std::string_view key, std::uint64_t) { type.push_back(aggregate::decode_pair_key(key).type); });
+    pairs.for_each_encoded([&](std::string_view key, std::uint64_t) {
+      type.push_back(aggregate::decode_pair_key(key).type);
+    });
     t.write_dictionary("type", type, types);
     type = {};
     std::vector<std::uint64_t> n;
     n.reserve(pairs.size());
     pairs.for_each_encoded([&](std::string_view, std::uint64_t v) { n.push_back(v); });
     t.write_u64("n", n);
-    t.set_attribute("description", std::string_view(
-        "one row per distinct (prev, curr, type); n summed over the rows kept after exact-duplicate removal"));
+    t.set_attribute("description",
+                    std::string_view("one row per distinct (prev, curr, type); n summed over the "
+                                     "rows kept after exact-duplicate removal"));
   }
   if (job.table_articles) {
     h5::TableWriter t(file, "articles", articles.size());
     {
       std::vector<std::string_view> title;
       title.reserve(articles.size());
-      articles.for_each([&](std::string_view a, const aggregate::ArticleTotals&) { title.push_back(a); });
+      articles.for_each(
+          [&](std::string_view a, const aggregate::ArticleTotals&) { title.push_back(a); });
       t.write_strings("title", title);
     }
     std::vector<std::uint64_t> v;
@@ -108,12 +112,15 @@ void write_hdf5_result(const OutputFiles& out, const JobConfig& job, const plan:
     for (const auto& column : columns) {
       const auto member = column.second;
       v.clear();
-      articles.for_each([&](std::string_view, const aggregate::ArticleTotals& a) { v.push_back(a.*member); });
+      articles.for_each(
+          [&](std::string_view, const aggregate::ArticleTotals& a) { v.push_back(a.*member); });
       t.write_u64(column.first, v);
     }
-    t.set_attribute("description", std::string_view(
-        "per title: n_in = sum of n where it is curr; n_out = sum of n where it is prev (other-* "
-        "referrers have none); n_referrers = distinct prev linking to it"));
+    t.set_attribute(
+        "description",
+        std::string_view("per title: n_in = sum of n where it is curr; n_out = sum of n where it "
+                         "is prev (other-* "
+                         "referrers have none); n_referrers = distinct prev linking to it"));
   }
   if (job.table_types) {
     const bool mine = comm.rank() == 0;
@@ -208,7 +215,8 @@ void export_sqlite_result(const OutputFiles& out, const JobConfig& job,
     std::fclose(f);
     try {
       sql::Db previous(out.sqlite_final(), SQLITE_OPEN_READONLY);
-      sql::Statement has = previous.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'");
+      sql::Statement has =
+          previous.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'");
       if (has.step()) {
         sql::Statement rows = previous.prepare("SELECT * FROM runs");
         const int columns = rows.column_count();
@@ -218,10 +226,17 @@ void export_sqlite_result(const OutputFiles& out, const JobConfig& job,
         while (rows.step()) {
           for (int c = 0; c < columns; ++c) {
             switch (rows.column_type(c)) {
-              case SQLITE_INTEGER: ins.bind_int64(c + 1, rows.column_int64(c)); break;
-              case SQLITE_FLOAT: ins.bind_double(c + 1, rows.column_double(c)); break;
-              case SQLITE_NULL: ins.bind_null(c + 1); break;
-              default: ins.bind_text(c + 1, rows.column_text(c));
+              case SQLITE_INTEGER:
+                ins.bind_int64(c + 1, rows.column_int64(c));
+                break;
+              case SQLITE_FLOAT:
+                ins.bind_double(c + 1, rows.column_double(c));
+                break;
+              case SQLITE_NULL:
+                ins.bind_null(c + 1);
+                break;
+              default:
+                ins.bind_text(c + 1, rows.column_text(c));
             }
           }
           ins.step();
@@ -229,7 +244,8 @@ void export_sqlite_result(const OutputFiles& out, const JobConfig& job,
         }
       }
     } catch (const OutputError& e) {
-      // A previous file of another shape (an older layout, not a dumpmill file): start a new history.
+      // A previous file of another shape (an older layout, not a dumpmill file): start a new
+      // history.
       std::fprintf(stderr, "[dumpmill] runs history not carried over from %s: %s\n",
                    out.sqlite_final().c_str(), e.what());
     }
@@ -237,23 +253,25 @@ void export_sqlite_result(const OutputFiles& out, const JobConfig& job,
   std::string inputs;
   for (const auto& f : totals.files) inputs += (inputs.empty() ? "" : "\n") + f.path;
   {
-  sql::Statement run = db.prepare("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  int i = 1;
-  run.bind_text(i++, totals.started_utc);
-  run.bind_text(i++, now_utc());
-  run.bind_text(i++, kDumpmillVersion);
-  run.bind_text(i++, job.name);
-  run.bind_int64(i++, totals.ranks);
-  run.bind_text(i++, inputs);
-  for (std::uint64_t v : {totals.records_read, totals.valid, totals.rejected.total(),
-                          totals.duplicates_dropped, totals.rows_kept, totals.distinct_pairs,
-                          totals.distinct_articles, totals.sum_n, totals.bytes_in, totals.bytes_decoded})
-    run.bind_int64(i++, as_i64(v));
-  double before_export = 0;
-  for (const auto& [name, s] : totals.stage_seconds) before_export += s;
-  run.bind_double(i++, before_export);
-  run.bind_text(i++, h5);
-  run.step();
+    sql::Statement run = db.prepare(
+        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    int i = 1;
+    run.bind_text(i++, totals.started_utc);
+    run.bind_text(i++, now_utc());
+    run.bind_text(i++, kDumpmillVersion);
+    run.bind_text(i++, job.name);
+    run.bind_int64(i++, totals.ranks);
+    run.bind_text(i++, inputs);
+    for (std::uint64_t v :
+         {totals.records_read, totals.valid, totals.rejected.total(), totals.duplicates_dropped,
+          totals.rows_kept, totals.distinct_pairs, totals.distinct_articles, totals.sum_n,
+          totals.bytes_in, totals.bytes_decoded})
+      run.bind_int64(i++, as_i64(v));
+    double before_export = 0;
+    for (const auto& [name, s] : totals.stage_seconds) before_export += s;
+    run.bind_double(i++, before_export);
+    run.bind_text(i++, h5);
+    run.step();
   }  // statements are finalised before the commit closes the database
   sqlite.commit();
 }

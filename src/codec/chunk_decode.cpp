@@ -58,8 +58,9 @@ class CompressedSpan {
 };
 
 std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
-  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max()
-                                                            : a + b;
+  return a > std::numeric_limits<std::uint64_t>::max() - b
+             ? std::numeric_limits<std::uint64_t>::max()
+             : a + b;
 }
 
 // After a final block ending at absolute bit end_bit: does the gzip trailer fit there, followed
@@ -115,7 +116,8 @@ std::optional<std::uint64_t> find_chunk_start(const std::string& path,
                                               std::uint64_t search_from_bit,
                                               std::uint64_t search_until_bit) {
   const std::uint64_t first = gzip_deflate_start_bit(path);
-  if (search_from_bit <= first) return first < search_until_bit ? std::optional(first) : std::nullopt;
+  if (search_from_bit <= first)
+    return first < search_until_bit ? std::optional(first) : std::nullopt;
   if (search_until_bit <= search_from_bit) return std::nullopt;
   CompressedSpan in(path, search_from_bit / 8, saturating_add(search_until_bit / 8, kReadSlack));
   std::vector<std::uint16_t> scratch;
@@ -182,8 +184,8 @@ ChunkedGzipDecode decode_gzip_in_chunks(const std::string& path,
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
   result.chunk_starts.push_back(gzip_deflate_start_bit(path));
   for (std::size_t i = 0; i < cuts.size(); ++i) {
-    const std::uint64_t until = i + 1 < cuts.size() ? cuts[i + 1] * 8
-                                                    : std::numeric_limits<std::uint64_t>::max();
+    const std::uint64_t until =
+        i + 1 < cuts.size() ? cuts[i + 1] * 8 : std::numeric_limits<std::uint64_t>::max();
     const std::uint64_t from = cuts[i] * 8;
     if (from <= result.chunk_starts.back()) continue;
     const auto start = find_chunk_start(path, from, until);

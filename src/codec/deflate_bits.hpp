@@ -97,9 +97,9 @@ class BitReader {
 
  private:
   std::span<const std::uint8_t> bytes_;
-  std::uint64_t pos_ = 0;    // next byte to load
-  std::uint64_t buf_ = 0;    // buffered bits, next bit in bit 0
-  unsigned count_ = 0;       // valid bits in buf_
+  std::uint64_t pos_ = 0;  // next byte to load
+  std::uint64_t buf_ = 0;  // buffered bits, next bit in bit 0
+  unsigned count_ = 0;     // valid bits in buf_
 };
 
 // Which kind of code a set of lengths describes, with zlib's acceptance rules (inftrees.c):
@@ -211,7 +211,8 @@ inline const char* read_dynamic_header(BitReader& br, DynamicHeader& h) noexcept
   h.nlit = br.bits(5) + 257;
   h.ndist = br.bits(5) + 1;
   const unsigned nclen = br.bits(4) + 4;
-  if (h.nlit > kMaxLitLenCodes || h.ndist > kMaxDistCodes) return "too many length or distance codes";
+  if (h.nlit > kMaxLitLenCodes || h.ndist > kMaxDistCodes)
+    return "too many length or distance codes";
   std::array<std::uint8_t, kPrecodeCount> cl{};
   for (unsigned i = 0; i < nclen; ++i) {
     br.refill();  // 19 x 3 = 57 bits: more than one refill guarantees (56)

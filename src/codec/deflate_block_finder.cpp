@@ -16,11 +16,11 @@ constexpr unsigned kLutBits = 13;  // BFINAL(1) + BTYPE(2) + HLIT(5) + HDIST(5)
 // Could a dynamic, non-final header start at a position whose first `known` bits are `v`?
 // Only fields whose bits are all known are checked, so the answer never wrongly says no.
 constexpr bool plausible_prefix(std::uint32_t v, unsigned known) {
-  if (known >= 1 && (v & 1u) != 0) return false;          // BFINAL must be 0
-  if (known >= 3 && ((v >> 1) & 3u) != 2u) return false;  // BTYPE must be 2 (bits 0,1)
-  if (known == 2 && ((v >> 1) & 1u) != 0) return false;   // BTYPE's low bit must be 0
-  if (known >= 8 && ((v >> 3) & 31u) > 29) return false;  // HLIT: at most 286 codes
-  if (known >= 13 && ((v >> 8) & 31u) > 29) return false; // HDIST: at most 30 codes
+  if (known >= 1 && (v & 1u) != 0) return false;           // BFINAL must be 0
+  if (known >= 3 && ((v >> 1) & 3u) != 2u) return false;   // BTYPE must be 2 (bits 0,1)
+  if (known == 2 && ((v >> 1) & 1u) != 0) return false;    // BTYPE's low bit must be 0
+  if (known >= 8 && ((v >> 3) & 31u) > 29) return false;   // HLIT: at most 286 codes
+  if (known >= 13 && ((v >> 8) & 31u) > 29) return false;  // HDIST: at most 30 codes
   return true;
 }
 

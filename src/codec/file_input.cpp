@@ -70,8 +70,7 @@ std::size_t pread_full(int fd, const std::string& path, void* dst, std::size_t n
   auto* out = static_cast<char*>(dst);
   std::size_t done = 0;
   while (done < n) {
-    const ssize_t got =
-        ::pread(fd, out + done, n - done, static_cast<off_t>(offset + done));
+    const ssize_t got = ::pread(fd, out + done, n - done, static_cast<off_t>(offset + done));
     if (got < 0) {
       if (errno == EINTR) continue;
       throw InputError(path, offset + done, std::string("read failed: ") + std::strerror(errno));
@@ -83,8 +82,11 @@ std::size_t pread_full(int fd, const std::string& path, void* dst, std::size_t n
 }
 
 FileInput::FileInput(const std::string& path, std::size_t capacity, std::uint64_t start_offset)
-    : path_(path), fd_(path), stat_(fd_.stat(path)),
-      buf_(std::max<std::size_t>(capacity, 4 * kKeepBehind)), base_(start_offset) {
+    : path_(path),
+      fd_(path),
+      stat_(fd_.stat(path)),
+      buf_(std::max<std::size_t>(capacity, 4 * kKeepBehind)),
+      base_(start_offset) {
   // Every reader here walks the file front to back; the kernel doubles its read-ahead.
   (void)::posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
 }

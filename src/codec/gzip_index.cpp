@@ -89,9 +89,9 @@ MemberResult index_member(detail::FileInput& in, z_stream& zs, std::vector<std::
     r.size += produced;
     if (ret == Z_STREAM_END) return r;
     if (ret != Z_OK && ret != Z_BUF_ERROR) {
-      throw InputError(in.path(), in.offset(),
-                       std::string("corrupt deflate data (") + (zs.msg ? zs.msg : "zlib error") +
-                           ")");
+      throw InputError(
+          in.path(), in.offset(),
+          std::string("corrupt deflate data (") + (zs.msg ? zs.msg : "zlib error") + ")");
     }
     if (consumed == 0 && produced == 0) {
       if (in.at_end()) throw InputError(in.path(), in.offset(), "truncated gzip member");
@@ -205,8 +205,8 @@ std::optional<GzipIndex> parse_index(const std::vector<std::uint8_t>& bytes) {
   GzipIndex idx;
   if (!r.get(version) || version != kFormatVersion) return std::nullopt;
   if (!r.get(idx.file_size) || !r.get(idx.file_mtime_ns) || !r.get(idx.fingerprint) ||
-      !r.get(idx.spacing) || !r.get(idx.decoded_size) || !r.get(idx.members) ||
-      !r.get(reserved) || !r.get(count)) {
+      !r.get(idx.spacing) || !r.get(idx.decoded_size) || !r.get(idx.members) || !r.get(reserved) ||
+      !r.get(count)) {
     return std::nullopt;
   }
   // Each point takes >= 26 bytes on disk: reject counts the file cannot hold before reserving.
@@ -214,8 +214,7 @@ std::optional<GzipIndex> parse_index(const std::vector<std::uint8_t>& bytes) {
   if (count == 0 || count > r.remaining() / kMinPointBytes) return std::nullopt;
   idx.points.reserve(static_cast<std::size_t>(count));
 
-  std::unique_ptr<libdeflate_decompressor, DecompressorFree> dec(
-      libdeflate_alloc_decompressor());
+  std::unique_ptr<libdeflate_decompressor, DecompressorFree> dec(libdeflate_alloc_decompressor());
   if (!dec) return std::nullopt;
   for (std::uint64_t i = 0; i < count; ++i) {
     GzipCheckpoint p;
@@ -237,8 +236,8 @@ std::optional<GzipIndex> parse_index(const std::vector<std::uint8_t>& bytes) {
       if (window_len != 0) std::memcpy(p.window.data(), stored, window_len);
     } else if (encoding == kWindowDeflate) {
       std::size_t actual = 0;
-      if (libdeflate_deflate_decompress(dec.get(), stored, stored_len, p.window.data(),
-                                        window_len, &actual) != LIBDEFLATE_SUCCESS ||
+      if (libdeflate_deflate_decompress(dec.get(), stored, stored_len, p.window.data(), window_len,
+                                        &actual) != LIBDEFLATE_SUCCESS ||
           actual != window_len) {
         return std::nullopt;
       }
@@ -345,9 +344,8 @@ void save_gzip_index(const GzipIndex& index, const std::string& index_path) {
     // Store raw when deflate does not shrink the window (random data): libdeflate returns 0.
     const std::size_t n =
         p.window.empty() ? 0
-                         : libdeflate_deflate_compress(comp.get(), p.window.data(),
-                                                       p.window.size(), packed.data(),
-                                                       p.window.size() - 1);
+                         : libdeflate_deflate_compress(comp.get(), p.window.data(), p.window.size(),
+                                                       packed.data(), p.window.size() - 1);
     const auto window_len = static_cast<std::uint32_t>(p.window.size());
     if (n == 0) {
       w.put(kWindowRaw);
@@ -437,8 +435,7 @@ GzipIndex load_or_build_gzip_index(const std::string& input_path, std::uint64_t 
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
-      throw OutputError("cannot create gzip index directory " + dir.string() + ": " +
-                        ec.message());
+      throw OutputError("cannot create gzip index directory " + dir.string() + ": " + ec.message());
     }
   }
   save_gzip_index(index, index_path);

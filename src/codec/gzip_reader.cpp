@@ -1,4 +1,5 @@
-// DecodedReader over gzip (single- or multi-member) with ISA-L, optionally from an index checkpoint.
+// DecodedReader over gzip (single- or multi-member) with ISA-L, optionally from an index
+// checkpoint.
 #include <isa-l/igzip_lib.h>
 
 #include <algorithm>
@@ -37,7 +38,8 @@ class GzipReader final : public BufferedDecodedReader {
  public:
   GzipReader(const std::string& path, std::uint64_t start_offset, const codec::GzipIndex* index,
              std::size_t buffer_bytes)
-      : in_(path, buffer_bytes / 4), out_(buffer_bytes - buffer_bytes / 4),
+      : in_(path, buffer_bytes / 4),
+        out_(buffer_bytes - buffer_bytes / 4),
         state_(std::make_unique<inflate_state>()) {
     if (index != nullptr) start_at_checkpoint(*index, start_offset);
     skip_to(start_offset);
@@ -67,10 +69,9 @@ class GzipReader final : public BufferedDecodedReader {
     // The index may be a subset of a built one (the plan ships each range only its own
     // checkpoint and member start): with no point at or before start_offset, start at byte 0.
     const auto& pts = index.points;
-    const auto it = std::upper_bound(pts.begin(), pts.end(), start_offset,
-                                     [](std::uint64_t v, const codec::GzipCheckpoint& p) {
-                                       return v < p.out_offset;
-                                     });
+    const auto it = std::upper_bound(
+        pts.begin(), pts.end(), start_offset,
+        [](std::uint64_t v, const codec::GzipCheckpoint& p) { return v < p.out_offset; });
     if (it == pts.begin()) return;
     const codec::GzipCheckpoint& cp = *std::prev(it);
     set_position(cp.out_offset);
@@ -162,7 +163,7 @@ class GzipReader final : public BufferedDecodedReader {
   bool verify_crc_ = true;       // false after a mid-member checkpoint
   std::uint32_t crc_ = 0;
   bool member_size_known_ = true;  // false after a checkpoint whose member start is unknown
-  std::uint64_t member_out_ = 0;    // decoded bytes of the current member, for ISIZE
+  std::uint64_t member_out_ = 0;   // decoded bytes of the current member, for ISIZE
 };
 
 }  // namespace

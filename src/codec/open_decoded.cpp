@@ -34,8 +34,8 @@ std::size_t BufferedDecodedReader::read(char* dst, std::size_t capacity) {
 void BufferedDecodedReader::skip_to(std::uint64_t target) {
   while (position_ < target) {
     if (cur_ == end_) {
-      const std::span<const std::uint8_t> more = ended_ ? std::span<const std::uint8_t>{}
-                                                        : decode_more();
+      const std::span<const std::uint8_t> more =
+          ended_ ? std::span<const std::uint8_t>{} : decode_more();
       if (more.empty()) {
         ended_ = true;
         position_ = target;

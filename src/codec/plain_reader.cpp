@@ -1,10 +1,10 @@
 // DecodedReader over an uncompressed file: pread through one buffer, or straight into the
 // caller's buffer when it is at least as large.
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
-
-#include <fcntl.h>
 
 #include "file_input.hpp"
 #include "readers.hpp"
@@ -15,7 +15,10 @@ namespace {
 class PlainReader final : public codec::DecodedReader {
  public:
   PlainReader(const std::string& path, std::uint64_t start_offset, std::size_t buffer_bytes)
-      : path_(path), fd_(path), buf_(buffer_bytes), file_pos_(start_offset),
+      : path_(path),
+        fd_(path),
+        buf_(buffer_bytes),
+        file_pos_(start_offset),
         position_(start_offset) {
     (void)fd_.stat(path);  // rejects directories here rather than at the first read
     (void)::posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);

@@ -24,7 +24,8 @@ struct DCtxFree {
 class ZstdReader final : public BufferedDecodedReader {
  public:
   ZstdReader(const std::string& path, std::uint64_t start_offset, std::size_t buffer_bytes)
-      : in_(path, buffer_bytes / 4), out_(buffer_bytes - buffer_bytes / 4),
+      : in_(path, buffer_bytes / 4),
+        out_(buffer_bytes - buffer_bytes / 4),
         dctx_(ZSTD_createDCtx()) {
     if (!dctx_) throw std::bad_alloc();
     skip_to(start_offset);

@@ -14,8 +14,10 @@ std::uint64_t parse_byte_size(std::string_view text, std::string_view what) {
     return ConfigError(std::string(what) + ": '" + std::string(text) +
                        "' is not a byte size (examples: 4096, 64KiB, 256MiB, 2GiB)");
   };
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   std::size_t i = 0;
   std::uint64_t value = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
@@ -38,11 +40,20 @@ std::uint64_t parse_byte_size(std::string_view text, std::string_view what) {
     const std::string rest = suffix.substr(1);
     if (rest != "" && rest != "b" && rest != "ib") throw fail();
     switch (unit) {
-      case 'k': shift = 10; break;
-      case 'm': shift = 20; break;
-      case 'g': shift = 30; break;
-      case 't': shift = 40; break;
-      default: throw fail();
+      case 'k':
+        shift = 10;
+        break;
+      case 'm':
+        shift = 20;
+        break;
+      case 'g':
+        shift = 30;
+        break;
+      case 't':
+        shift = 40;
+        break;
+      default:
+        throw fail();
     }
   }
   if (shift > 0 && value > (std::numeric_limits<std::uint64_t>::max() >> shift)) throw fail();

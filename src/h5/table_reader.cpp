@@ -1,13 +1,12 @@
 // Serial, slice-wise reading of a table written by TableWriter (default sec2 driver).
 #include "dumpmill/h5/table_reader.hpp"
 
-#include "dumpmill/h5/deflate_filter.hpp"
-
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <utility>
 
+#include "dumpmill/h5/deflate_filter.hpp"
 #include "dumpmill/h5/h5_error.hpp"
 #include "h5_detail.hpp"
 

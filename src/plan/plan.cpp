@@ -70,7 +70,7 @@ std::string first_line(const std::string& path, codec::Codec codec) {
 InputFile inspect(const std::string& path, const PlanOptions& options) {
   InputFile f;
   f.path = path;
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw InputError(path, std::nullopt, "cannot stat input");
   if (!S_ISREG(st.st_mode)) throw InputError(path, std::nullopt, "not a regular file");
   f.size = static_cast<std::uint64_t>(st.st_size);
@@ -103,7 +103,8 @@ void cut_plain(std::uint32_t index, const InputFile& f, std::uint64_t unit_size,
                std::vector<Unit>& units) {
   for (std::uint64_t off = 0; off < f.size; off += unit_size) {
     const std::uint64_t end = std::min(f.size, off + unit_size);
-    units.push_back({index, off, end == f.size ? kToEnd : end, end - off, std::nullopt, std::nullopt});
+    units.push_back(
+        {index, off, end == f.size ? kToEnd : end, end - off, std::nullopt, std::nullopt});
   }
 }
 
@@ -185,7 +186,8 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& specs) {
     }
     std::error_code ec;
     const auto status = fs::status(spec, ec);
-    if (ec || !fs::exists(status)) throw InputError(spec, std::nullopt, "no such file or directory");
+    if (ec || !fs::exists(status))
+      throw InputError(spec, std::nullopt, "no such file or directory");
     if (fs::is_directory(status)) {
       std::vector<std::string> files;
       for (const auto& e : fs::directory_iterator(spec)) {
@@ -199,7 +201,8 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& specs) {
     }
     add(spec);
   }
-  if (out.empty()) throw InputError(specs.empty() ? "" : specs.front(), std::nullopt, "no input files");
+  if (out.empty())
+    throw InputError(specs.empty() ? "" : specs.front(), std::nullopt, "no input files");
   return out;
 }
 
@@ -210,7 +213,8 @@ Plan make_plan(const std::vector<std::string>& inputs, const PlanOptions& option
   const std::uint64_t spacing =
       options.checkpoint_spacing != 0
           ? options.checkpoint_spacing
-          : std::max<std::uint64_t>(64 << 10, std::min(codec::kDefaultCheckpointSpacing, range_size));
+          : std::max<std::uint64_t>(64 << 10,
+                                    std::min(codec::kDefaultCheckpointSpacing, range_size));
 
   for (const auto& path : expand_inputs(inputs)) plan.files.push_back(inspect(path, options));
 
@@ -222,7 +226,8 @@ Plan make_plan(const std::vector<std::string>& inputs, const PlanOptions& option
       f.decoded_size_known = true;
       f.decoded_size = f.size;
       f.split = true;
-    } else if (f.codec == codec::Codec::kGzip && plan.ranks > 1 && f.size >= options.gzip_split_min) {
+    } else if (f.codec == codec::Codec::kGzip && plan.ranks > 1 &&
+               f.size >= options.gzip_split_min) {
       bool built = false;
       indexes[i] = codec::load_or_build_gzip_index(f.path, spacing, options.index_cache, &built);
       f.decoded_size_known = true;
@@ -234,10 +239,13 @@ Plan make_plan(const std::vector<std::string>& inputs, const PlanOptions& option
                          format_bytes(f.decoded_size) + " decoded)");
     } else if (f.codec == codec::Codec::kGzip) {
       f.decoded_size = estimate_gzip_decoded(f.path, f.size);
-      if (plan.ranks > 1) f.note = "gzip smaller than " + format_bytes(options.gzip_split_min) + " (run.gzip_split_min): read by one rank";
+      if (plan.ranks > 1)
+        f.note = "gzip smaller than " + format_bytes(options.gzip_split_min) +
+                 " (run.gzip_split_min): read by one rank";
     } else {
       f.decoded_size = f.size * 4;
-      if (plan.ranks > 1) f.note = "zstd: read by one rank (frame splitting is not implemented yet)";
+      if (plan.ranks > 1)
+        f.note = "zstd: read by one rank (frame splitting is not implemented yet)";
     }
     plan.decoded_bytes_estimate += f.decoded_size;
   }
@@ -274,7 +282,8 @@ Plan make_plan(const std::vector<std::string>& inputs, const PlanOptions& option
     r.start = std::move(u.start);
     r.member = std::move(u.member);
     if (total > 0) {
-      const long double mid = static_cast<long double>(before) + static_cast<long double>(u.weight) / 2;
+      const long double mid =
+          static_cast<long double>(before) + static_cast<long double>(u.weight) / 2;
       r.rank = static_cast<int>(std::min<long double>(plan.ranks - 1, mid * plan.ranks / total));
     }
     before += u.weight;

@@ -30,7 +30,8 @@ std::string ProgressMeter::line(std::uint64_t done) const {
   const double rate = t > 0 ? static_cast<double>(done) / t : 0;
   char buf[200];
   const double pct =
-      total_ > 0 ? std::min(100.0, 100.0 * static_cast<double>(done) / static_cast<double>(total_)) : 0;
+      total_ > 0 ? std::min(100.0, 100.0 * static_cast<double>(done) / static_cast<double>(total_))
+                 : 0;
   std::string eta = "--";
   if (rate > 0 && total_ > done) {
     const double s = static_cast<double>(total_ - done) / rate;

@@ -31,11 +31,21 @@ std::string json_escape(std::string_view s) {
   for (const char c : s) {
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (u < 0x20) {
           char buf[8];
@@ -100,8 +110,8 @@ std::string to_json(const RunReport& r) {
   o << "  \"types\": {";
   for (std::size_t t = 0; t < parse::kLinkTypeCount; ++t) {
     if (t) o << ", ";
-    o << quoted(parse::link_type_name(static_cast<parse::LinkType>(t))) << ": {\"pairs\": "
-      << r.pairs_by_type[t] << ", \"n\": " << r.n_by_type[t] << "}";
+    o << quoted(parse::link_type_name(static_cast<parse::LinkType>(t)))
+      << ": {\"pairs\": " << r.pairs_by_type[t] << ", \"n\": " << r.n_by_type[t] << "}";
   }
   o << "},\n";
   o << "  \"accounting_holds\": " << (r.accounting_holds() ? "true" : "false") << ",\n";
@@ -111,25 +121,28 @@ std::string to_json(const RunReport& r) {
   o << "  \"mb_per_s_per_rank\": " << num(r.mb_per_s_per_rank()) << ",\n";
   o << "  \"stage_seconds\": {";
   for (std::size_t i = 0; i < r.stage_seconds.size(); ++i)
-    o << (i ? ", " : "") << quoted(r.stage_seconds[i].first) << ": " << num(r.stage_seconds[i].second);
+    o << (i ? ", " : "") << quoted(r.stage_seconds[i].first) << ": "
+      << num(r.stage_seconds[i].second);
   o << "},\n";
   o << "  \"peak_rss_bytes\": [";
-  for (std::size_t i = 0; i < r.peak_rss_bytes.size(); ++i) o << (i ? ", " : "") << r.peak_rss_bytes[i];
+  for (std::size_t i = 0; i < r.peak_rss_bytes.size(); ++i)
+    o << (i ? ", " : "") << r.peak_rss_bytes[i];
   o << "],\n";
   o << "  \"shuffle_rounds\": " << r.shuffle_rounds << ",\n";
   o << "  \"shuffle_bytes\": " << r.shuffle_bytes << ",\n";
-  o << "  \"outputs\": {\"hdf5\": " << quoted(r.hdf5_path) << ", \"sqlite\": " << quoted(r.sqlite_path)
-    << ", \"rejects\": " << quoted(r.rejects_path) << ", \"report\": " << quoted(r.report_path) << "},\n";
+  o << "  \"outputs\": {\"hdf5\": " << quoted(r.hdf5_path)
+    << ", \"sqlite\": " << quoted(r.sqlite_path) << ", \"rejects\": " << quoted(r.rejects_path)
+    << ", \"report\": " << quoted(r.report_path) << "},\n";
   o << "  \"files\": [";
   for (std::size_t i = 0; i < r.files.size(); ++i) {
     const auto& f = r.files[i];
     char fp[20];
     std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(f.fingerprint));
-    o << (i ? ",\n" : "\n") << "    {\"path\": " << quoted(f.path) << ", \"codec\": " << quoted(f.codec)
-      << ", \"size\": " << f.size << ", \"fingerprint\": \"" << fp << "\", \"ranges\": " << f.ranges
-      << ", \"bytes_decoded\": "
-      << f.bytes_decoded << ", \"header_lines\": " << f.header_lines << ", \"records_read\": "
-      << f.records_read << ", \"valid\": " << f.valid << ", \"rejected\": " << f.rejected.total()
+    o << (i ? ",\n" : "\n") << "    {\"path\": " << quoted(f.path)
+      << ", \"codec\": " << quoted(f.codec) << ", \"size\": " << f.size << ", \"fingerprint\": \""
+      << fp << "\", \"ranges\": " << f.ranges << ", \"bytes_decoded\": " << f.bytes_decoded
+      << ", \"header_lines\": " << f.header_lines << ", \"records_read\": " << f.records_read
+      << ", \"valid\": " << f.valid << ", \"rejected\": " << f.rejected.total()
       << ", \"rejected_by_reason\": " << rejects_json(f.rejected) << "}";
   }
   o << "\n  ]\n}\n";

@@ -232,7 +232,8 @@ class LocalComm final : public Communicator {
   std::uint64_t exscan_sum(std::uint64_t value) override {
     return collective("exscan_sum", -1, one_part(value), [this](const std::vector<Deposit>& all) {
       std::uint64_t sum = 0;
-      for (int r = 0; r < rank_; ++r) sum += value_of<std::uint64_t>(all[static_cast<std::size_t>(r)]);
+      for (int r = 0; r < rank_; ++r)
+        sum += value_of<std::uint64_t>(all[static_cast<std::size_t>(r)]);
       return sum;
     });
   }

@@ -20,14 +20,16 @@ constexpr std::size_t kMaxPiece = std::size_t{1} << 30;
 std::string error_string(int rc) {
   char text[MPI_MAX_ERROR_STRING];
   int len = 0;
-  if (MPI_Error_string(rc, text, &len) != MPI_SUCCESS) return "MPI error code " + std::to_string(rc);
+  if (MPI_Error_string(rc, text, &len) != MPI_SUCCESS)
+    return "MPI error code " + std::to_string(rc);
   return std::string(text, static_cast<std::size_t>(len));
 }
 
 void init_funneled(int* argc, char*** argv) {
   int initialized = 0;
   MPI_Initialized(&initialized);
-  if (initialized) throw MpiError("MPI is already initialised: create one MpiEnvironment, in main()");
+  if (initialized)
+    throw MpiError("MPI is already initialised: create one MpiEnvironment, in main()");
   int provided = 0;
   const int rc = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
   if (rc != MPI_SUCCESS) throw MpiError("MPI_Init_thread failed: " + error_string(rc));

@@ -43,7 +43,7 @@ TEST(PairKey, RoundTripAndOwnerHashIgnoresType) {
     EXPECT_EQ(pair_owner_hash_of_key(key), pair_owner_hash(prev, curr));
   }
   EXPECT_NE(pair_owner_hash("ab", "c"), pair_owner_hash("a", "bc"));
-  EXPECT_THROW(decode_pair_key(std::string_view("\1a\1b", 4)), std::out_of_range);  // no type
+  EXPECT_THROW(decode_pair_key(std::string_view("\1a\1b", 4)), std::out_of_range);      // no type
   EXPECT_THROW(decode_pair_key(std::string_view("\1a\1b\0\0", 6)), std::out_of_range);  // trailing
 }
 
@@ -54,7 +54,7 @@ TEST(PairReducer, DropsExactDuplicatesAndSumsDistinctRows) {
   EXPECT_TRUE(r.add("A", "B", 0, 7));    // conflicting n: a distinct row, summed
   EXPECT_FALSE(r.add("A", "B", 0, 7));   // its repeat is a duplicate too
   EXPECT_TRUE(r.add("A", "B", 0, 3));
-  EXPECT_TRUE(r.add("A", "B", 1, 10));   // another type: another key
+  EXPECT_TRUE(r.add("A", "B", 1, 10));  // another type: another key
   EXPECT_FALSE(r.add("A", "B", 0, 3));
   EXPECT_EQ(r.rows_kept(), 4u);
   EXPECT_EQ(r.duplicates(), 3u);
@@ -86,10 +86,10 @@ TEST(PairReducer, DropsExactDuplicatesAndSumsDistinctRows) {
 TEST(Articles, HandMadeCase) {
   PairReducer pairs;
   pairs.add("A", "B", 0, 10);
-  pairs.add("A", "B", 2, 5);             // second type of (A, B): not a second referrer
+  pairs.add("A", "B", 2, 5);               // second type of (A, B): not a second referrer
   pairs.add("other-search", "B", 1, 100);  // pseudo referrer: a referrer, but no n_out
   pairs.add("B", "C", 0, 3);
-  pairs.add("B", "C", 0, 3);             // duplicate, dropped
+  pairs.add("B", "C", 0, 3);  // duplicate, dropped
   ArticleReducer articles;
   const PairTypeTotals by_type = contribute_articles(pairs, articles);
   const auto a = articles_of(articles);
@@ -144,8 +144,15 @@ struct Model {
 };
 
 TEST(Articles, MatchBruteForceOnRandomRows) {
-  const std::vector<std::string> pool = {"Main_Page", "A", "B", "C\xc3\xa9", std::string("n\0l", 3),
-                                         "", std::string(150, 'L'), "other-search", "other-empty"};
+  const std::vector<std::string> pool = {"Main_Page",
+                                         "A",
+                                         "B",
+                                         "C\xc3\xa9",
+                                         std::string("n\0l", 3),
+                                         "",
+                                         std::string(150, 'L'),
+                                         "other-search",
+                                         "other-empty"};
   for (std::uint32_t seed = 1; seed <= 5; ++seed) {
     std::mt19937 rng(seed);
     PairReducer reducer;

@@ -49,7 +49,8 @@ TEST(Hashing, OwnersOfRealKeysAreBalanced) {
   constexpr int kRanks = 7;
   constexpr int kKeys = 70000;
   std::vector<int> count(kRanks, 0);
-  for (int i = 0; i < kKeys; ++i) ++count[owner_of(hash_bytes("title_" + std::to_string(i)), kRanks)];
+  for (int i = 0; i < kKeys; ++i)
+    ++count[owner_of(hash_bytes("title_" + std::to_string(i)), kRanks)];
   for (int c : count) {
     EXPECT_GT(c, kKeys / kRanks * 95 / 100);
     EXPECT_LT(c, kKeys / kRanks * 105 / 100);

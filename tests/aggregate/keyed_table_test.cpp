@@ -35,8 +35,8 @@ TEST(KeyedTable, EmptyKeysNulBytesAndSameHashDifferentKeys) {
   KeyedTable<int> t;
   bool inserted = false;
   // Every key gets hash 7: all collide, so only the key bytes tell them apart.
-  const std::vector<std::string> keys = {"", std::string(1, '\0'), std::string(2, '\0'), "a",
-                                         std::string("a\0", 2), "ab"};
+  const std::vector<std::string> keys = {"",  std::string(1, '\0'),  std::string(2, '\0'),
+                                         "a", std::string("a\0", 2), "ab"};
   for (std::size_t i = 0; i < keys.size(); ++i) {
     t.find_or_insert(keys[i], 7, inserted) = static_cast<int>(i) + 1;
     EXPECT_TRUE(inserted) << i;
@@ -104,7 +104,8 @@ TEST(KeyedTable, SortedEntriesFollowKeyBytes) {
 TEST(KeyedTable, ClearKeepsCapacityReleaseFreesAll) {
   KeyedTable<int> t;
   bool inserted = false;
-  for (int i = 0; i < 5000; ++i) t.find_or_insert(std::to_string(i), hash_bytes(std::to_string(i)), inserted) = i;
+  for (int i = 0; i < 5000; ++i)
+    t.find_or_insert(std::to_string(i), hash_bytes(std::to_string(i)), inserted) = i;
   const std::size_t capacity = t.capacity();
   t.clear();
   EXPECT_EQ(t.size(), 0u);

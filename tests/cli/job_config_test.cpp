@@ -47,7 +47,8 @@ TEST_F(JobConfigTest, TheShippedJobLoadsWithItsDefaults) {
 }
 
 TEST_F(JobConfigTest, PathsAreRelativeToTheJobFileAndFlagsWin) {
-  const std::string p = job("[input]\npaths = ../data/a.tsv\npaths = /abs/b.tsv\n[output]\ndir = ../out\n");
+  const std::string p =
+      job("[input]\npaths = ../data/a.tsv\npaths = /abs/b.tsv\n[output]\ndir = ../out\n");
   JobConfig j = load_job(p, {});
   ASSERT_EQ(j.inputs.size(), 2u);
   EXPECT_EQ(j.inputs[0], (dir_ / "data" / "a.tsv").string());
@@ -73,9 +74,11 @@ TEST_F(JobConfigTest, RejectsUnknownKeysAndBadValuesNamingThem) {
     EXPECT_NE(e.find("j.ini"), std::string::npos) << e;
     EXPECT_NE(e.find("run.range_sise"), std::string::npos) << e;
   }
-  EXPECT_NE(error_of(in + "[dedup]\nrule = fuzzy\n").find("dedup.rule = 'fuzzy'"), std::string::npos);
+  EXPECT_NE(error_of(in + "[dedup]\nrule = fuzzy\n").find("dedup.rule = 'fuzzy'"),
+            std::string::npos);
   EXPECT_NE(error_of(in + "[job]\nformat = parquet\n").find("job.format"), std::string::npos);
-  EXPECT_NE(error_of(in + "[run]\nmemory_per_rank = lots\n").find("run.memory_per_rank"), std::string::npos);
+  EXPECT_NE(error_of(in + "[run]\nmemory_per_rank = lots\n").find("run.memory_per_rank"),
+            std::string::npos);
   EXPECT_NE(error_of(in + "[run]\nshuffle_round = 1GiB\n").find("256MiB"), std::string::npos);
   EXPECT_NE(error_of(in + "[schema]\ncolumns = a:int\n").find("schema.columns"), std::string::npos);
   EXPECT_NE(error_of(in + "[output]\nhdf5 = ../x.h5\n").find("plain names"), std::string::npos);

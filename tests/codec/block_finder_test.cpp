@@ -1,11 +1,11 @@
-// Tests for find_deflate_block: finds every true dynamic/stored block start, rejects broken headers, safe on any input.
-#include "dumpmill/codec/deflate_block_finder.hpp"
-
+// Tests for find_deflate_block: finds every true dynamic/stored block start, rejects broken
+// headers, safe on any input.
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "deflate_test_util.hpp"
+#include "dumpmill/codec/deflate_block_finder.hpp"
 
 namespace dumpmill::codec::testing {
 namespace {
@@ -46,8 +46,9 @@ TEST(BlockFinder, FindsStoredBlocks) {
   // Incompressible input: zlib emits stored blocks (its dynamic code would be larger).
   const Bytes raw = zlib_compress(random_bytes(400'000, 12), 6);
   const auto bounds = list_boundaries(raw, -15);
-  ASSERT_GT(std::count_if(bounds.begin(), bounds.end(), [](const Boundary& b) { return b.type == 0; }),
-            5);
+  ASSERT_GT(
+      std::count_if(bounds.begin(), bounds.end(), [](const Boundary& b) { return b.type == 0; }),
+      5);
   expect_all_boundaries_found(raw, 5);
   // Level 0: stored blocks only, byte-aligned after the first.
   expect_all_boundaries_found(zlib_compress(random_bytes(300'000, 13), 0), 3);
@@ -75,7 +76,8 @@ TEST(BlockFinder, RejectsBrokenHeaders) {
   const auto set_bits = [&](Bytes& m, std::uint64_t bit, unsigned n, unsigned value) {
     for (unsigned i = 0; i < n; ++i) {
       const std::uint64_t p = bit + i;
-      m[p / 8] = static_cast<std::uint8_t>((m[p / 8] & ~(1u << (p % 8))) | (((std::uint64_t{value} >> i) & 1u) << (p % 8)));
+      m[p / 8] = static_cast<std::uint8_t>((m[p / 8] & ~(1u << (p % 8))) |
+                                           (((std::uint64_t{value} >> i) & 1u) << (p % 8)));
     }
   };
   struct Mutation {

@@ -1,4 +1,5 @@
-// Tests for chunked decoding of single-member gzip files: many compressors, many cuts, bytes identical every time.
+// Tests for chunked decoding of single-member gzip files: many compressors, many cuts, bytes
+// identical every time.
 #include "dumpmill/codec/chunk_decode.hpp"
 
 #include <gtest/gtest.h>
@@ -21,9 +22,9 @@ struct Compressor {
 };
 
 const Compressor kCompressors[] = {
-    {"gzip1", "gzip -1", 0},     {"gzip6", "gzip -6", 0},     {"gzip9", "gzip -9", 0},
-    {"pigz", "pigz -6 -p 2", 0}, {"zlib1", nullptr, 1},       {"zlib9", nullptr, 9},
-    {"igzip0", "igzip -0", 0},   {"igzip1", "igzip -1", 0},   {"igzip2", "igzip -2", 0},
+    {"gzip1", "gzip -1", 0},     {"gzip6", "gzip -6", 0},   {"gzip9", "gzip -9", 0},
+    {"pigz", "pigz -6 -p 2", 0}, {"zlib1", nullptr, 1},     {"zlib9", nullptr, 9},
+    {"igzip0", "igzip -0", 0},   {"igzip1", "igzip -1", 0}, {"igzip2", "igzip -2", 0},
     {"igzip3", "igzip -3", 0},
 };
 
@@ -55,7 +56,8 @@ TEST_P(ChunkMatrix, ChainedChunksReproduceTheFile) {
   if (comp.tool != nullptr && !have_tool(comp.tool)) GTEST_SKIP() << comp.tool << " not installed";
   TempDir dir;
   // >= 2 MB per the issue; a quarter under the sanitizers.
-  const Bytes data = text ? clickstream_text((2'500'000) / kScale, 21) : random_bytes(2'100'000 / kScale, 22);
+  const Bytes data =
+      text ? clickstream_text((2'500'000) / kScale, 21) : random_bytes(2'100'000 / kScale, 22);
   const Bytes gz = comp.tool ? compress_with_tool(data, comp.tool, dir)
                              : zlib_compress(data, comp.zlib_level, 31);
   const std::string path = dir.file("in.gz");

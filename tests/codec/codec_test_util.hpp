@@ -74,8 +74,9 @@ inline Bytes random_bytes(std::size_t n, std::uint64_t seed) {
 inline Bytes clickstream_text(std::size_t approx_bytes, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<std::string> titles;
-  const char* words[] = {"History", "List", "of", "United", "States", "Film", "Album", "River",
-                         "Station", "Battle", "Church", "Football", "Club", "Season", "Party"};
+  const char* words[] = {"History", "List",     "of",    "United",  "States",
+                         "Film",    "Album",    "River", "Station", "Battle",
+                         "Church",  "Football", "Club",  "Season",  "Party"};
   for (int i = 0; i < 5000; ++i) {
     std::string t = words[rng() % 15];
     for (int w = static_cast<int>(rng() % 3); w > 0; --w) t += std::string("_") + words[rng() % 15];

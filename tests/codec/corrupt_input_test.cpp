@@ -56,11 +56,11 @@ class CorruptInputTest : public ::testing::Test {
 
 TEST_F(CorruptInputTest, TruncatedGzipFailsEverywhereWithPathAndOffset) {
   // Inside the header, the deflate data, right before the trailer, inside it, last byte.
-  for (const std::size_t keep : {std::size_t{1}, std::size_t{5}, std::size_t{12},
-                                 gz_.size() / 2, gz_.size() - 8, gz_.size() - 5,
-                                 gz_.size() - 1}) {
-    const std::string path = write("cut-" + std::to_string(keep) + ".gz",
-                                   Bytes(gz_.begin(), gz_.begin() + static_cast<std::ptrdiff_t>(keep)));
+  for (const std::size_t keep : {std::size_t{1}, std::size_t{5}, std::size_t{12}, gz_.size() / 2,
+                                 gz_.size() - 8, gz_.size() - 5, gz_.size() - 1}) {
+    const std::string path =
+        write("cut-" + std::to_string(keep) + ".gz",
+              Bytes(gz_.begin(), gz_.begin() + static_cast<std::ptrdiff_t>(keep)));
     const auto b = build_error(path);
     ASSERT_TRUE(b.has_value());
     EXPECT_NE(std::string(b->what()).find(path), std::string::npos) << b->what();
@@ -133,7 +133,8 @@ TEST_F(CorruptInputTest, IsizeIsCheckedFromAMidMemberCheckpoint) {
 }
 
 TEST_F(CorruptInputTest, TrailingGarbageFailsButZeroPaddingDoesNot) {
-  const std::string garbage = write("garbage.gz", testing::concat({gz_, Bytes{'j', 'u', 'n', 'k'}}));
+  const std::string garbage =
+      write("garbage.gz", testing::concat({gz_, Bytes{'j', 'u', 'n', 'k'}}));
   const auto b = build_error(garbage);
   ASSERT_TRUE(b.has_value());
   EXPECT_EQ(b->offset(), gz_.size()) << b->what();
@@ -198,8 +199,9 @@ TEST_F(CorruptInputTest, ManyTinyMembersAcrossRefillBoundaries) {
     const Bytes part(original_.begin() + static_cast<std::ptrdiff_t>(at),
                      original_.begin() + static_cast<std::ptrdiff_t>(at + len));
     at += len;
-    const Bytes member = (i % 2) ? testing::gzip_with_all_header_fields(part, static_cast<int>(1 + i % 9))
-                                 : testing::compress_with_tool(part, "gzip -n", dir_);
+    const Bytes member =
+        (i % 2) ? testing::gzip_with_all_header_fields(part, static_cast<int>(1 + i % 9))
+                : testing::compress_with_tool(part, "gzip -n", dir_);
     file.insert(file.end(), member.begin(), member.end());
     expect.insert(expect.end(), part.begin(), part.end());
   }
@@ -207,7 +209,8 @@ TEST_F(CorruptInputTest, ManyTinyMembersAcrossRefillBoundaries) {
   const GzipIndex index = build_gzip_index(path, 4096);
   EXPECT_EQ(index.members, 300u);
   EXPECT_EQ(index.decoded_size, expect.size());
-  for (const std::size_t buffer : {kMinDecodeBufferBytes, std::size_t{12'345}, std::size_t{1} << 20}) {
+  for (const std::size_t buffer :
+       {kMinDecodeBufferBytes, std::size_t{12'345}, std::size_t{1} << 20}) {
     auto reader = open_decoded(path, Codec::kGzip, 0, nullptr, buffer);
     EXPECT_TRUE(testing::read_all(*reader, 999) == expect) << "buffer " << buffer;
   }
@@ -225,7 +228,8 @@ TEST_F(CorruptInputTest, CorruptZstdFailsWithPath) {
   EXPECT_NE(std::string(c->what()).find(cut), std::string::npos);
   EXPECT_TRUE(c->offset().has_value());
 
-  const std::string junk = write("junk.zst", testing::concat({zst, Bytes{'j', 'u', 'n', 'k', '!'}}));
+  const std::string junk =
+      write("junk.zst", testing::concat({zst, Bytes{'j', 'u', 'n', 'k', '!'}}));
   const auto j = decode_error(junk, Codec::kZstd);
   ASSERT_TRUE(j.has_value());
   EXPECT_GE(j->offset().value_or(0), zst.size() - 1);

@@ -1,4 +1,5 @@
-// Shared helpers for the block finder / marker decoder / chunk tests: zlib streams and their true block boundaries.
+// Shared helpers for the block finder / marker decoder / chunk tests: zlib streams and their true
+// block boundaries.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -1,8 +1,8 @@
 // gzip checkpoint index: persistence, staleness, corruption and cache placement.
 #include "dumpmill/codec/gzip_index.hpp"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -114,7 +114,8 @@ TEST_F(GzipIndexTest, CorruptOrTruncatedIndexIsNullopt) {
     testing::write_file(path, bad);
     EXPECT_FALSE(load_gzip_index(path, input_).has_value()) << "flipped byte " << at;
   }
-  for (const std::size_t len : {std::size_t{4}, std::size_t{40}, good.size() / 3, good.size() - 1}) {
+  for (const std::size_t len :
+       {std::size_t{4}, std::size_t{40}, good.size() / 3, good.size() - 1}) {
     testing::write_file(path, Bytes(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(len)));
     EXPECT_FALSE(load_gzip_index(path, input_).has_value()) << "truncated to " << len;
   }

@@ -31,7 +31,8 @@ class WholeStream : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(WholeStream, DecodesFromTheStartExactly) {
   const Variant v = GetParam();
-  const Bytes data = v.text ? clickstream_text(600'000 / kScale, 3) : random_bytes(300'000 / kScale, 4);
+  const Bytes data =
+      v.text ? clickstream_text(600'000 / kScale, 3) : random_bytes(300'000 / kScale, 4);
   const Bytes raw = zlib_compress(data, v.level, -15, v.strategy);
   std::vector<std::uint16_t> out;
   MarkerInflateOptions opts;
@@ -43,16 +44,17 @@ TEST_P(WholeStream, DecodesFromTheStartExactly) {
   EXPECT_TRUE(symbols_to_bytes(out) == data);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Zlib, WholeStream,
-    ::testing::Values(Variant{"text1", 1, Z_DEFAULT_STRATEGY, true},
-                      Variant{"text6", 6, Z_DEFAULT_STRATEGY, true},
-                      Variant{"text9", 9, Z_DEFAULT_STRATEGY, true},
-                      Variant{"fixed", 6, Z_FIXED, true}, Variant{"huffman", 6, Z_HUFFMAN_ONLY, true},
-                      Variant{"rle", 6, Z_RLE, true}, Variant{"stored", 0, Z_DEFAULT_STRATEGY, true},
-                      Variant{"random6", 6, Z_DEFAULT_STRATEGY, false},
-                      Variant{"random1", 1, Z_DEFAULT_STRATEGY, false}),
-    [](const auto& param_info) { return std::string(param_info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Zlib, WholeStream,
+                         ::testing::Values(Variant{"text1", 1, Z_DEFAULT_STRATEGY, true},
+                                           Variant{"text6", 6, Z_DEFAULT_STRATEGY, true},
+                                           Variant{"text9", 9, Z_DEFAULT_STRATEGY, true},
+                                           Variant{"fixed", 6, Z_FIXED, true},
+                                           Variant{"huffman", 6, Z_HUFFMAN_ONLY, true},
+                                           Variant{"rle", 6, Z_RLE, true},
+                                           Variant{"stored", 0, Z_DEFAULT_STRATEGY, true},
+                                           Variant{"random6", 6, Z_DEFAULT_STRATEGY, false},
+                                           Variant{"random1", 1, Z_DEFAULT_STRATEGY, false}),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
 
 // From every true block boundary, with the window unknown: the symbols resolved with the real
 // previous 32 KiB are exactly the reference bytes; text has markers (back-references cross).
@@ -71,7 +73,8 @@ TEST(MarkerInflate, FromEveryBoundaryWithUnknownWindow) {
     opts.max_blocks = 2;
     const MarkerInflateResult r = marker_inflate(raw, b.bit, out, opts);
     const bool last_two = i + 2 >= bounds.size();
-    ASSERT_EQ(r.status, last_two ? MarkerInflateStatus::kFinalBlock : MarkerInflateStatus::kBoundary);
+    ASSERT_EQ(r.status,
+              last_two ? MarkerInflateStatus::kFinalBlock : MarkerInflateStatus::kBoundary);
     if (!last_two) {
       EXPECT_EQ(r.end_bit, canonical_bit(raw, bounds[i + 2].bit));
     }
@@ -192,7 +195,8 @@ TEST(MarkerInflate, StoredBlockWithOddPaddingAndCanonicalBoundary) {
 }
 
 TEST(MarkerInflate, MarkersPointIntoTheWindow) {
-  // Final fixed block: 'q' then a copy of length 4 from distance 3 -> [m(32766) m(32767) q m(32766)]
+  // Final fixed block: 'q' then a copy of length 4 from distance 3 -> [m(32766) m(32767) q
+  // m(32766)]
   // ... written by hand: literal 'q', length 4 (symbol 258: 7-bit code 2), distance 3 (code 2).
   BitWriter w;
   w.put(1, 1);
@@ -251,7 +255,8 @@ TEST(MarkerInflate, GarbageIsSafe) {
   for (int trial = 0; trial < 3000 / static_cast<int>(kScale); ++trial) {
     Bytes b = (trial % 2 == 0) ? random_bytes(1 + rng() % 3000, rng()) : raw;
     if (trial % 2 == 1) {
-      for (int k = 0; k < 3; ++k) b[rng() % b.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+      for (int k = 0; k < 3; ++k)
+        b[rng() % b.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
       b.resize(1 + rng() % b.size());
     }
     std::vector<std::uint16_t> out;

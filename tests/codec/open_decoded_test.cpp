@@ -27,8 +27,8 @@ struct Fixture {
 };
 
 const char* const kContents[] = {"text", "random", "empty", "one"};
-const char* const kGzipVariants[] = {"gzip1",   "gzip9",       "pigz",  "pigz_indep",
-                                     "igzip",   "zlib_fields", "multi", "zero_padded"};
+const char* const kGzipVariants[] = {"gzip1", "gzip9",       "pigz",  "pigz_indep",
+                                     "igzip", "zlib_fields", "multi", "zero_padded"};
 
 Bytes content(const std::string& kind) {
   if (kind == "text") return testing::clickstream_text(5'000'000, 42);
@@ -68,8 +68,8 @@ class Fixtures {
       add(kind, "pigz", Codec::kGzip, original, tool(d, "pigz -p 2 -b 128"), 1);
       add(kind, "pigz_indep", Codec::kGzip, original, tool(d, "pigz -p 2 -i -b 64"), 1);
       add(kind, "igzip", Codec::kGzip, original, tool(d, "igzip -1"), 1);
-      add(kind, "zlib_fields", Codec::kGzip, original,
-          testing::gzip_with_all_header_fields(d, 6), 1);
+      add(kind, "zlib_fields", Codec::kGzip, original, testing::gzip_with_all_header_fields(d, 6),
+          1);
       add(kind, "multi", Codec::kGzip, original,
           testing::concat({tool(part0, "gzip -1"), testing::gzip_with_all_header_fields(part1, 9),
                            tool(part2, "pigz -p 2")}),
@@ -77,8 +77,8 @@ class Fixtures {
       add(kind, "zero_padded", Codec::kGzip, original,
           testing::concat({tool(d, "gzip -6"), Bytes(1000, 0)}), 1);
       add(kind, "zstd_frames", Codec::kZstd, original,
-          testing::concat({tool(part0, "zstd -q -3"), skippable_frame(),
-                           tool(part1, "zstd -q -1"), tool(part2, "zstd -q -6 --no-check")}),
+          testing::concat({tool(part0, "zstd -q -3"), skippable_frame(), tool(part1, "zstd -q -1"),
+                           tool(part2, "zstd -q -6 --no-check")}),
           0);
     }
   }

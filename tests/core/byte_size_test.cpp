@@ -19,8 +19,8 @@ TEST(ByteSize, ParsesPlainAndSuffixed) {
 }
 
 TEST(ByteSize, RejectsGarbageNamingTheSetting) {
-  for (const char* bad : {"", "MiB", "12Q", "-5", "1.5G", "99999999999999999999", "16777216T",
-                          "4 Mib x"}) {
+  for (const char* bad :
+       {"", "MiB", "12Q", "-5", "1.5G", "99999999999999999999", "16777216T", "4 Mib x"}) {
     try {
       parse_byte_size(bad, "run.range_size");
       ADD_FAILURE() << "accepted '" << bad << "'";

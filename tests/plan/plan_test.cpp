@@ -86,7 +86,7 @@ std::vector<std::tuple<std::uint32_t, std::uint64_t, std::string>> read_all(cons
 }
 
 std::vector<std::tuple<std::uint32_t, std::uint64_t, std::string>> lines_of(std::uint32_t file,
-                                                                          const std::string& s) {
+                                                                            const std::string& s) {
   std::vector<std::tuple<std::uint32_t, std::uint64_t, std::string>> out;
   std::size_t pos = 0;
   while (pos < s.size()) {
@@ -191,7 +191,8 @@ TEST_F(PlanTest, SmallGzipIsReadWholeByOneRank) {
 
 TEST_F(PlanTest, DetectsHeadersAndTheLegacyLayout) {
   const std::string current = write("c.tsv", "prev\tcurr\ttype\tn\nA\tB\tlink\t12\n");
-  const std::string legacy = write("l.tsv",
+  const std::string legacy = write(
+      "l.tsv",
       "prev_id\tcurr_id\tn\tprev_title\tcurr_title\ttype\n\t123\t50\tother-google\tX\tother\n");
   const std::string raw = write("r.tsv", "A\tB\tlink\t12\n");
   PlanOptions o;

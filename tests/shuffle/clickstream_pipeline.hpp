@@ -30,9 +30,9 @@ struct Row {
 // Titles from a small pool (collisions), n from {1..4} (conflicts), and a third of the rows
 // repeating an earlier row (duplicates that will sit on different ranks).
 inline std::vector<Row> make_rows(std::uint32_t seed, std::size_t count) {
-  const std::vector<std::string> pool = {"Main_Page", "A", "B", "C\xc3\xa9", std::string("n\0l", 3),
-                                         "", std::string(150, 'L'), "D", "E", "F",
-                                         "other-search", "other-empty"};
+  const std::vector<std::string> pool = {
+      "Main_Page",           "A", "B", "C\xc3\xa9", std::string("n\0l", 3), "",
+      std::string(150, 'L'), "D", "E", "F",         "other-search",         "other-empty"};
   std::mt19937 rng(seed);
   std::vector<Row> rows;
   rows.reserve(count);
@@ -53,14 +53,16 @@ inline std::vector<Row> rows_of_rank(const std::vector<Row>& rows, int rank, int
   std::vector<std::size_t> weight(static_cast<std::size_t>(ranks));
   std::size_t total = 0;
   for (int r = 0; r < ranks; ++r) {
-    weight[static_cast<std::size_t>(r)] = (ranks >= 3 && r == 1) ? 0 : static_cast<std::size_t>(r + 1);
+    weight[static_cast<std::size_t>(r)] =
+        (ranks >= 3 && r == 1) ? 0 : static_cast<std::size_t>(r + 1);
     total += weight[static_cast<std::size_t>(r)];
   }
   std::size_t begin = 0;
   for (int r = 0; r < rank; ++r) begin += rows.size() * weight[static_cast<std::size_t>(r)] / total;
   std::size_t end = begin + rows.size() * weight[static_cast<std::size_t>(rank)] / total;
   if (rank == ranks - 1) end = rows.size();
-  return {rows.begin() + static_cast<std::ptrdiff_t>(begin), rows.begin() + static_cast<std::ptrdiff_t>(end)};
+  return {rows.begin() + static_cast<std::ptrdiff_t>(begin),
+          rows.begin() + static_cast<std::ptrdiff_t>(end)};
 }
 
 struct Outcome {
@@ -74,9 +76,9 @@ struct Outcome {
 };
 
 struct RunStats {
-  std::uint64_t misrouted = 0;         // entries received by a rank that does not own them
+  std::uint64_t misrouted = 0;           // entries received by a rank that does not own them
   std::uint64_t over_budget_rounds = 0;  // rounds sending > round_bytes with more than one entry
-  std::uint64_t rounds = 0;            // pair + article exchange rounds on this rank
+  std::uint64_t rounds = 0;              // pair + article exchange rounds on this rank
   std::uint64_t entries_sent = 0;
   std::uint64_t entries_received = 0;
 };
@@ -88,9 +90,10 @@ inline Outcome reference(const std::vector<Row>& rows) {
   ArticleReducer articles;
   const auto by_type = aggregate::contribute_articles(pairs, articles);
   Outcome out;
-  pairs.for_each_sorted([&](std::string_view p, std::string_view c, std::uint8_t t, std::uint64_t n) {
-    out.pairs[{std::string(p), std::string(c), t}] = n;
-  });
+  pairs.for_each_sorted(
+      [&](std::string_view p, std::string_view c, std::uint8_t t, std::uint64_t n) {
+        out.pairs[{std::string(p), std::string(c), t}] = n;
+      });
   articles.for_each_sorted([&](std::string_view t, const ArticleTotals& a) {
     out.articles[std::string(t)] = {a.n_in, a.n_out, a.n_referrers};
   });
@@ -149,7 +152,8 @@ inline Outcome run_distributed(Communicator& comm, const std::vector<Row>& mine,
   drive(comm, pair_ex, pair_entries, round_bytes, stats,
         [&](std::string_view key, std::span<const char> value) {
           ++stats.entries_received;
-          if (aggregate::owner_of(aggregate::pair_owner_hash_of_key(key), ranks) != me) ++stats.misrouted;
+          if (aggregate::owner_of(aggregate::pair_owner_hash_of_key(key), ranks) != me)
+            ++stats.misrouted;
           owned.add_encoded(key, value_as<std::uint64_t>(value));
         });
 
@@ -173,15 +177,16 @@ inline Outcome run_distributed(Communicator& comm, const std::vector<Row>& mine,
   // Gather everything to rank 0 as encoded keys: [tag u8][fields...].
   aggregate::KeyBuilder b;
   std::string blob;
-  owned.for_each_sorted([&](std::string_view p, std::string_view c, std::uint8_t t, std::uint64_t n) {
-    b.clear();
-    b.add_u8(0);
-    b.add_string(p);
-    b.add_string(c);
-    b.add_u8(t);
-    b.add_u64(n);
-    blob += b.view();
-  });
+  owned.for_each_sorted(
+      [&](std::string_view p, std::string_view c, std::uint8_t t, std::uint64_t n) {
+        b.clear();
+        b.add_u8(0);
+        b.add_string(p);
+        b.add_string(c);
+        b.add_u8(t);
+        b.add_u64(n);
+        blob += b.view();
+      });
   final_articles.for_each_sorted([&](std::string_view t, const ArticleTotals& a) {
     b.clear();
     b.add_u8(1);

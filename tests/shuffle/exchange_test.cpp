@@ -1,4 +1,5 @@
-// Exchange over the in-process communicator: contract, bounds, and the clickstream job at 1-7 ranks.
+// Exchange over the in-process communicator: contract, bounds, and the clickstream job at 1-7
+// ranks.
 #include "dumpmill/shuffle/exchange.hpp"
 
 #include <gtest/gtest.h>
@@ -36,7 +37,8 @@ void check_all_to_all(int n, std::size_t round_bytes, int per_dest) {
     std::vector<std::tuple<int, std::string, int>> todo;  // (dest, key, value)
     for (int i = 0; i < per_dest; ++i) {
       for (int d = 0; d < n; ++d) {
-        todo.emplace_back(d, std::to_string(c.rank()) + ">" + std::to_string(d) + "#" + std::to_string(i), i);
+        todo.emplace_back(
+            d, std::to_string(c.rank()) + ">" + std::to_string(d) + "#" + std::to_string(i), i);
       }
     }
     auto& mine = got[static_cast<std::size_t>(c.rank())];
@@ -51,11 +53,13 @@ void check_all_to_all(int n, std::size_t round_bytes, int per_dest) {
     bool more = !todo.empty();
     while (c.allreduce_or(more)) {
       int in_round = 0;
-      while (more && ex.add_value(std::get<0>(todo[next]), std::get<1>(todo[next]), std::get<2>(todo[next]))) {
+      while (more && ex.add_value(std::get<0>(todo[next]), std::get<1>(todo[next]),
+                                  std::get<2>(todo[next]))) {
         ++in_round;
         more = ++next < todo.size();
       }
-      if (ex.buffered_bytes() > round_bytes && in_round > 1) ++over_budget[static_cast<std::size_t>(c.rank())];
+      if (ex.buffered_bytes() > round_bytes && in_round > 1)
+        ++over_budget[static_cast<std::size_t>(c.rank())];
       ex.flush(on_received);
       if (ex.buffered_bytes() != 0) ++over_budget[static_cast<std::size_t>(c.rank())];
     }
@@ -92,7 +96,8 @@ void check_all_to_all(int n, std::size_t round_bytes, int per_dest) {
     EXPECT_EQ(rounds[0], 1u);
   }
   if (round_bytes == 64 && per_dest > 0) {
-    EXPECT_GE(rounds[0], static_cast<std::uint64_t>(n * per_dest) * 12 / 64);  // entries ~12-16 bytes
+    EXPECT_GE(rounds[0],
+              static_cast<std::uint64_t>(n * per_dest) * 12 / 64);  // entries ~12-16 bytes
   }
 }
 
@@ -196,9 +201,7 @@ TEST(Exchange, RejectsBadConfigAndArguments) {
     EXPECT_THROW(static_cast<void>(ex.add(-1, "k", {})), std::out_of_range);
     EXPECT_EQ(ex.buffered_bytes(), 0u);
   });
-  run_local(1, [](Communicator& c) {
-    EXPECT_NO_THROW(Exchange(c, std::size_t{256} << 20));
-  });
+  run_local(1, [](Communicator& c) { EXPECT_NO_THROW(Exchange(c, std::size_t{256} << 20)); });
   const std::string three = "abc";
   EXPECT_THROW(value_as<std::uint64_t>(span_of(three)), std::length_error);
   EXPECT_EQ(value_as<char>(span_of(three).subspan(1, 1)), 'b');

@@ -63,7 +63,8 @@ TEST_P(LocalCommTest, Collectives) {
     // alltoallv: rank r sends "r>d" to every d except to itself; then all-empty rounds.
     std::vector<std::vector<char>> send(static_cast<std::size_t>(n));
     for (int d = 0; d < n; ++d) {
-      if (d != r) send[static_cast<std::size_t>(d)] = bytes(std::to_string(r) + ">" + std::to_string(d));
+      if (d != r)
+        send[static_cast<std::size_t>(d)] = bytes(std::to_string(r) + ">" + std::to_string(d));
     }
     const auto got = c.alltoallv(send);
     expect(got.size() == static_cast<std::size_t>(n), "alltoallv size");
@@ -125,11 +126,12 @@ TEST_P(LocalCommTest, BadArguments) {
   const int n = GetParam();
   EXPECT_THROW(run_local(n, [n](Communicator& c) { c.broadcast({}, n); }), std::out_of_range);
   EXPECT_THROW(run_local(n, [](Communicator& c) { c.gather({}, -1); }), std::out_of_range);
-  EXPECT_THROW(run_local(n,
-                         [n](Communicator& c) {
-                           c.alltoallv(std::vector<std::vector<char>>(static_cast<std::size_t>(n) + 1));
-                         }),
-               std::invalid_argument);
+  EXPECT_THROW(
+      run_local(n,
+                [n](Communicator& c) {
+                  c.alltoallv(std::vector<std::vector<char>>(static_cast<std::size_t>(n) + 1));
+                }),
+      std::invalid_argument);
 }
 
 INSTANTIATE_TEST_SUITE_P(Ranks, LocalCommTest, ::testing::Values(1, 2, 3, 4, 7));

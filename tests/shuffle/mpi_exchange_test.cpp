@@ -53,7 +53,8 @@ TEST(MpiComm, Collectives) {
   std::vector<std::vector<char>> send(static_cast<std::size_t>(n));
   for (int d = 0; d < n; ++d) {
     // Nothing to rank d == r + 1: receivers must cope with empty peers.
-    if (d != r + 1) send[static_cast<std::size_t>(d)] = bytes(std::to_string(r) + ">" + std::to_string(d));
+    if (d != r + 1)
+      send[static_cast<std::size_t>(d)] = bytes(std::to_string(r) + ">" + std::to_string(d));
   }
   const auto got = c.alltoallv(send);
   EXPECT_EQ(got.size(), static_cast<std::size_t>(n));
@@ -91,7 +92,8 @@ TEST(MpiComm, OwnsACongruentDupAndMoves) {
   MpiComm b(std::move(a));
   EXPECT_EQ(a.native(), MPI_COMM_NULL);  // NOLINT(bugprone-use-after-move): testing it
   EXPECT_THROW(a.barrier(), std::logic_error);
-  EXPECT_EQ(b.allreduce_sum(std::vector<std::uint64_t>{1})[0], static_cast<std::uint64_t>(b.size()));
+  EXPECT_EQ(b.allreduce_sum(std::vector<std::uint64_t>{1})[0],
+            static_cast<std::uint64_t>(b.size()));
   MpiComm d;
   d = std::move(b);
   EXPECT_EQ(d.exscan_sum(1), static_cast<std::uint64_t>(d.rank()));
@@ -104,7 +106,8 @@ TEST(MpiExchange, ClickstreamMatchesSingleRankReference) {
   const Outcome want = reference(rows);
   for (const std::size_t round_bytes : {std::size_t{64}, std::size_t{4096}, std::size_t{1} << 20}) {
     RunStats stats;
-    const Outcome got = run_distributed(c, rows_of_rank(rows, c.rank(), c.size()), round_bytes, stats);
+    const Outcome got =
+        run_distributed(c, rows_of_rank(rows, c.rank(), c.size()), round_bytes, stats);
     if (c.rank() == 0) {
       EXPECT_EQ(got.pairs, want.pairs) << "round_bytes " << round_bytes;
       EXPECT_EQ(got.articles, want.articles);
@@ -130,8 +133,9 @@ class RankFailurePrinter : public ::testing::EmptyTestEventListener {
   explicit RankFailurePrinter(int rank) : rank_(rank) {}
   void OnTestPartResult(const ::testing::TestPartResult& result) override {
     if (result.failed()) {
-      std::fprintf(stderr, "[rank %d] %s:%d: %s\n", rank_, result.file_name() ? result.file_name() : "?",
-                   result.line_number(), result.summary());
+      std::fprintf(stderr, "[rank %d] %s:%d: %s\n", rank_,
+                   result.file_name() ? result.file_name() : "?", result.line_number(),
+                   result.summary());
     }
   }
 

@@ -1,11 +1,15 @@
-// Tests of dumpmill-gen-clickstream: its --truth must match independent counts of the file it wrote.
+// Tests of dumpmill-gen-clickstream: its --truth must match independent counts of the file it
+// wrote.
 //
 // The counting here shares no code with the generator: lines are classified by their own rules
 // (4 fields, strict UTF-8, non-empty titles, type in the real set, n a positive integer), and a
 // second, separate count is done by grep + awk, as a user would check a dump.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -16,10 +20,6 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/property_tree/json_parser.hpp>
-#include <boost/property_tree/ptree.hpp>
-#include <gtest/gtest.h>
 
 namespace {
 
@@ -280,7 +280,8 @@ TEST_F(GenClickstreamTest, TruthMatchesIndependentCount) {
 
 TEST_F(GenClickstreamTest, ValidRowsLookLikeTheRealDump) {
   const Count c = count_file(bytes_, "\n");
-  EXPECT_EQ(c.same_key_different_line, 0U) << "(prev, curr, type) must be unique but for exact copies";
+  EXPECT_EQ(c.same_key_different_line, 0U)
+      << "(prev, curr, type) must be unique but for exact copies";
   EXPECT_EQ(c.type_referer_mismatch, 0U) << "type is external exactly when prev is other-*";
   EXPECT_EQ(c.self_pairs, 0U);
   EXPECT_EQ(c.n_below_10, 0U) << "upstream drops pairs with n < 10";

@@ -29,8 +29,8 @@ inline constexpr std::size_t kPairTypeCount = 4;
 
 // Key of one (prev, curr, type): add_string(prev), add_string(curr), add_u8(type).
 // Returns builder.view(). Any bytes are allowed in the titles.
-std::string_view encode_pair_key(KeyBuilder& builder, std::string_view prev,
-                                 std::string_view curr, std::uint8_t type);
+std::string_view encode_pair_key(KeyBuilder& builder, std::string_view prev, std::string_view curr,
+                                 std::uint8_t type);
 
 struct PairKey {
   std::string_view prev;  // views into the encoded key

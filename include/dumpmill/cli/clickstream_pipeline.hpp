@@ -1,4 +1,5 @@
-// The clickstream job end to end on every rank: plan, decode, parse, combine, shuffle, reduce, write.
+// The clickstream job end to end on every rank: plan, decode, parse, combine, shuffle, reduce,
+// write.
 #pragma once
 
 #include <string>

@@ -11,8 +11,8 @@ namespace dumpmill::cli {
 enum class LegacySchemaPolicy { kMap, kReject };
 
 struct JobConfig {
-  std::string job_path;   // the job file as given (for messages and provenance)
-  std::string job_text;   // its full text, stored in the results
+  std::string job_path;  // the job file as given (for messages and provenance)
+  std::string job_text;  // its full text, stored in the results
   std::string name = "clickstream";
   std::string format = "clickstream";
 
@@ -31,13 +31,13 @@ struct JobConfig {
   std::string report_name = "report.json";
   std::string index_cache;  // where gzip checkpoint indexes go when the input dir is read-only
 
-  std::uint64_t range_size = 0;         // 0 = default (see plan/plan.hpp)
-  std::uint64_t memory_per_rank = 0;    // 0 = default
-  std::uint64_t shuffle_round = 0;      // 0 = default
-  std::uint64_t checkpoint_spacing = 0; // 0 = default
+  std::uint64_t range_size = 0;          // 0 = default (see plan/plan.hpp)
+  std::uint64_t memory_per_rank = 0;     // 0 = default
+  std::uint64_t shuffle_round = 0;       // 0 = default
+  std::uint64_t checkpoint_spacing = 0;  // 0 = default
   std::uint64_t max_line = 1 << 20;
   std::uint64_t gzip_split_min = 4ull << 20;  // gzip files below this are read whole by one rank
-  std::string progress = "auto";        // auto | always | never
+  std::string progress = "auto";              // auto | always | never
 };
 
 // Command-line values that override the job file; empty / zero means "not given".
@@ -48,7 +48,8 @@ struct JobOverrides {
   std::string sqlite_name;
   bool no_sqlite = false;
   std::string index_cache;
-  std::string range_size, memory_per_rank, shuffle_round, checkpoint_spacing, max_line, gzip_split_min;
+  std::string range_size, memory_per_rank, shuffle_round, checkpoint_spacing, max_line,
+      gzip_split_min;
   std::string progress;
 };
 

@@ -1,4 +1,5 @@
-// Turns the reduced clickstream tables into published results: HDF5 (collective) and SQLite (rank 0).
+// Turns the reduced clickstream tables into published results: HDF5 (collective) and SQLite (rank
+// 0).
 #pragma once
 
 #include "dumpmill/aggregate/clickstream_aggregates.hpp"

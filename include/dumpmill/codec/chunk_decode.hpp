@@ -1,4 +1,5 @@
-// One rank's share of a single-member gzip file: find a block boundary near a compressed offset, decode from there.
+// One rank's share of a single-member gzip file: find a block boundary near a compressed offset,
+// decode from there.
 #pragma once
 
 #include <cstdint>
@@ -19,9 +20,9 @@ namespace dumpmill::codec {
 // candidates per MB of noise; noise decoded as a fixed block hits symbol 286/287 or distance
 // code 30/31 before its end-of-block code ~72% of the time). Surviving 7 further blocks is
 // ~0.07^7 = 1e-8 per candidate; the tests find no survivor in 16 MB of random bits. Real
-// streams pay little: 8 zlib blocks are ~0.5 MB decoded, 8 ms to find + confirm a start. Even a survivor cannot give
-// a wrong answer: the previous chunk must end exactly at this start, and the member's CRC32
-// and ISIZE are checked (decode_gzip_in_chunks does both).
+// streams pay little: 8 zlib blocks are ~0.5 MB decoded, 8 ms to find + confirm a start. Even a
+// survivor cannot give a wrong answer: the previous chunk must end exactly at this start, and the
+// member's CRC32 and ISIZE are checked (decode_gzip_in_chunks does both).
 inline constexpr std::uint64_t kConfirmBlocks = 8;
 
 // What one chunk decoded to.

@@ -1,4 +1,5 @@
-// Finding where a deflate block may start inside a compressed stream, without decoding what precedes it.
+// Finding where a deflate block may start inside a compressed stream, without decoding what
+// precedes it.
 #pragma once
 
 #include <cstdint>

@@ -36,10 +36,10 @@ enum class MarkerInflateStatus : std::uint8_t {
 
 struct MarkerInflateResult {
   MarkerInflateStatus status = MarkerInflateStatus::kInvalid;
-  std::uint64_t end_bit = 0;      // relative to bytes[0]
-  std::uint64_t blocks = 0;       // complete blocks decoded by this call
-  const char* error = nullptr;    // static text, set for kInvalid
-  std::uint64_t error_bit = 0;    // where the fault was seen, for kInvalid
+  std::uint64_t end_bit = 0;    // relative to bytes[0]
+  std::uint64_t blocks = 0;     // complete blocks decoded by this call
+  const char* error = nullptr;  // static text, set for kInvalid
+  std::uint64_t error_bit = 0;  // where the fault was seen, for kInvalid
 };
 
 // Decodes raw deflate blocks from bit `start_bit` of `bytes` (which must be a block boundary

@@ -48,7 +48,8 @@ class WireReader {
   std::uint64_t u64() {
     const char* b = take(8);
     std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(b[i])) << (8 * i);
+    for (int i = 0; i < 8; ++i)
+      v |= static_cast<std::uint64_t>(static_cast<unsigned char>(b[i])) << (8 * i);
     return v;
   }
   std::int64_t i64() { return static_cast<std::int64_t>(u64()); }

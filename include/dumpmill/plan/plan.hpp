@@ -26,23 +26,23 @@ inline constexpr std::uint64_t kMinSplitGzipBytes = 4ull << 20;
 
 struct InputFile {
   std::string path;
-  std::uint64_t size = 0;           // bytes on disk
+  std::uint64_t size = 0;  // bytes on disk
   std::int64_t mtime_ns = 0;
-  std::uint64_t fingerprint = 0;    // codec::file_fingerprint
+  std::uint64_t fingerprint = 0;  // codec::file_fingerprint
   codec::Codec codec = codec::Codec::kPlain;
   parse::ClickSchema schema = parse::ClickSchema::kCurrent;
-  bool has_header = false;          // the first line is a header (2015, 2016-2017 releases)
+  bool has_header = false;  // the first line is a header (2015, 2016-2017 releases)
   bool decoded_size_known = false;
-  std::uint64_t decoded_size = 0;   // exact when known, else an estimate (for progress only)
-  bool split = false;               // cut into several ranges
-  std::string note;                 // why a file was not split, schema notes; logged by rank 0
+  std::uint64_t decoded_size = 0;  // exact when known, else an estimate (for progress only)
+  bool split = false;              // cut into several ranges
+  std::string note;                // why a file was not split, schema notes; logged by rank 0
 };
 
 // A rank's unit of work: the records that start in [begin, end) of the decoded stream of one file.
 struct WorkRange {
   std::uint32_t file = 0;
   std::uint64_t begin = 0;
-  std::uint64_t end = 0;            // UINT64_MAX: to the end of the stream
+  std::uint64_t end = 0;  // UINT64_MAX: to the end of the stream
   int rank = 0;
   // gzip: where decoding starts (a checkpoint at or before begin - 1); absent = from byte 0.
   std::optional<codec::GzipCheckpoint> start;
@@ -53,10 +53,10 @@ struct WorkRange {
 
 struct Plan {
   std::vector<InputFile> files;
-  std::vector<WorkRange> ranges;    // in file order, then offset order
+  std::vector<WorkRange> ranges;  // in file order, then offset order
   int ranks = 1;
   std::uint64_t decoded_bytes_estimate = 0;
-  std::vector<std::string> log;     // what rank 0 decided and why, printed once
+  std::vector<std::string> log;  // what rank 0 decided and why, printed once
 
   std::vector<const WorkRange*> ranges_of(int rank) const;
   // The ranges of `rank` with neighbours in the same file merged into one: the union owns exactly

@@ -8,8 +8,8 @@
 
 namespace dumpmill::plan {
 
-// Returns a reader at decoded offset begin - 1 (or 0 when begin == 0), as parse::RangeScanner needs.
-// For a gzip range that starts at a checkpoint, the byte before it is the last byte of the
+// Returns a reader at decoded offset begin - 1 (or 0 when begin == 0), as parse::RangeScanner
+// needs. For a gzip range that starts at a checkpoint, the byte before it is the last byte of the
 // checkpoint's window, so no extra decoding is done.
 std::unique_ptr<codec::DecodedReader> open_range(const InputFile& file, const WorkRange& range,
                                                  std::size_t buffer_bytes);

@@ -16,7 +16,8 @@ ProgressMode progress_mode(const std::string& setting);
 
 class ProgressMeter {
  public:
-  // total_bytes may be an estimate (compressed inputs whose size is not indexed); it is shown with "~".
+  // total_bytes may be an estimate (compressed inputs whose size is not indexed); it is shown with
+  // "~".
   ProgressMeter(ProgressMode mode, std::uint64_t total_bytes, bool total_is_estimate,
                 std::FILE* out = stderr);
   // Called by rank 0 with the decoded bytes done by all ranks; prints at most once per interval.

@@ -20,7 +20,7 @@ struct FileAccounting {
   std::uint64_t ranges = 0;         // byte ranges the plan cut the file into
   std::uint64_t bytes_decoded = 0;  // decoded bytes of the records this run owned in the file
   std::uint64_t header_lines = 0;
-  std::uint64_t records_read = 0;   // lines that are not headers
+  std::uint64_t records_read = 0;  // lines that are not headers
   std::uint64_t valid = 0;
   parse::RejectCounts rejected;
 };
@@ -40,14 +40,14 @@ struct RunReport {
   parse::RejectCounts rejected;
   std::uint64_t rows_kept = 0;
   std::uint64_t duplicates_dropped = 0;
-  std::uint64_t distinct_pairs = 0;     // (prev, curr, type) keys
-  std::uint64_t conflicting_rows = 0;   // kept rows that share a key with another n (summed)
+  std::uint64_t distinct_pairs = 0;    // (prev, curr, type) keys
+  std::uint64_t conflicting_rows = 0;  // kept rows that share a key with another n (summed)
   std::uint64_t distinct_articles = 0;
   std::uint64_t sum_n = 0;
   std::array<std::uint64_t, parse::kLinkTypeCount> pairs_by_type{};
   std::array<std::uint64_t, parse::kLinkTypeCount> n_by_type{};
 
-  std::uint64_t bytes_in = 0;        // compressed bytes on disk
+  std::uint64_t bytes_in = 0;  // compressed bytes on disk
   std::uint64_t bytes_decoded = 0;
   double wall_seconds = 0;
   std::vector<std::pair<std::string, double>> stage_seconds;

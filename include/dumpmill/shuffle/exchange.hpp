@@ -1,4 +1,5 @@
-// The bounded-round shuffle: (key, value) entries to their owner ranks, one collective round at a time.
+// The bounded-round shuffle: (key, value) entries to their owner ranks, one collective round at a
+// time.
 #pragma once
 
 #include <cstddef>

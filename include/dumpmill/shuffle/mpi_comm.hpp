@@ -14,7 +14,7 @@ namespace dumpmill::shuffle {
 class MpiEnvironment {
  public:
   MpiEnvironment(int& argc, char**& argv);
-  MpiEnvironment();  // when argv is not at hand (Open MPI does not need it)
+  MpiEnvironment();   // when argv is not at hand (Open MPI does not need it)
   ~MpiEnvironment();  // never throws; skips MPI_Finalize if something already finalised
   MpiEnvironment(const MpiEnvironment&) = delete;
   MpiEnvironment& operator=(const MpiEnvironment&) = delete;
