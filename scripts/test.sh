@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Quick start, command 2: install what is missing, build, run every test. The release build's
-# suite runs first, then the same suite under ASan + UBSan (skip it with --no-sanitize).
+# Quick start, command 2: install what is missing, check formatting, build, run clang-tidy, run every
+# test. The release build's suite runs first, then the same suite under ASan + UBSan (skip it with
+# --no-sanitize).
 # Extra arguments after -- go to ctest (e.g. -- -R parse).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,9 @@ while [ $# -gt 0 ]; do
 done
 scripts/install-deps.sh
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_mpi_yield_when_idle=1
+scripts/check-format.sh
 scripts/build.sh release
+scripts/tidy.sh build
 ctest --preset release "${ctest_args[@]}"
 if [ "$sanitize" = 1 ]; then
   scripts/build.sh asan

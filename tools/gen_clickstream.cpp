@@ -139,6 +139,7 @@ struct Truth {
 };
 
 // 64x64->128 multiply for Lemire's bounded draw; __extension__ keeps -Wpedantic quiet on GCC/Clang.
+// NOLINTNEXTLINE(modernize-use-using): `__extension__ using` is not valid C++.
 __extension__ typedef unsigned __int128 Uint128;
 
 // splitmix64 finaliser: seeds the generator and hashes pair keys (full avalanche, 3 multiplies).
@@ -254,6 +255,7 @@ void advise_huge_pages(const void* data, std::size_t bytes) {
   const std::uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
   const std::uintptr_t last = (begin + bytes) & ~(kHugePage - 1);
   if (last > first) {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): madvise needs the page-aligned address
     ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
   }
 }

@@ -12,7 +12,7 @@ namespace dumpmill::codec {
 // A decoded symbol is a byte (0..255) or a marker: kMarkerBit | i, standing for byte i of
 // the unknown 32 KiB window (i = 0 is the oldest byte, 32767 the byte just before the start).
 inline constexpr std::uint16_t kMarkerBit = 0x8000;
-inline constexpr std::size_t kWindowSize = 32 * 1024;
+inline constexpr std::size_t kWindowSize = std::size_t{32} * 1024;
 
 struct MarkerInflateOptions {
   // Stop at the first block boundary whose bit offset is >= this (offsets relative to
