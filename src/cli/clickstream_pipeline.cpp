@@ -46,15 +46,6 @@ constexpr std::uint64_t kDefaultShuffleRound = 16ull << 20;
 // Decoded bytes read per refill of the scanner's buffer.
 constexpr std::size_t kReadBuffer = 4 << 20;
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // Rank 0 plans; every rank receives either the plan or the same error.
 // Rank 0's start time travels with the plan: attributes written collectively must be identical
 // on every rank, and ranks starting on either side of a second boundary once made them differ.
@@ -175,7 +166,7 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
   rep.tool_version = kDumpmillVersion;
   rep.job_name = job.name;
   rep.job_path = job.job_path;
-  rep.started_utc = utc_now();
+  rep.started_utc = utc_timestamp();
   rep.ranks = ranks;
 
   // --- plan --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "dumpmill/core/error.hpp"
+#include "dumpmill/core/process_stats.hpp"
 #include "dumpmill/h5/parallel_file.hpp"
 #include "dumpmill/h5/table_writer.hpp"
 #include "dumpmill/sql/sqlite_export.hpp"
@@ -157,15 +158,6 @@ constexpr const char* kRunsTable = R"(CREATE TABLE runs (
   distinct_articles INTEGER NOT NULL, sum_n INTEGER NOT NULL, bytes_in INTEGER NOT NULL,
   bytes_decoded INTEGER NOT NULL, wall_seconds_before_export REAL NOT NULL, hdf5 TEXT NOT NULL))";
 
-std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::int64_t as_i64(std::uint64_t v) {
   if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
     throw OutputError("a count above 2^63 cannot be stored in SQLite");
@@ -257,7 +249,7 @@ void export_sqlite_result(const OutputFiles& out, const JobConfig& job,
         "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     int i = 1;
     run.bind_text(i++, totals.started_utc);
-    run.bind_text(i++, now_utc());
+    run.bind_text(i++, utc_timestamp());
     run.bind_text(i++, kDumpmillVersion);
     run.bind_text(i++, job.name);
     run.bind_int64(i++, totals.ranks);

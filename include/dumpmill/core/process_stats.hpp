@@ -3,11 +3,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace dumpmill {
 
 // Peak resident set size of this process so far, in bytes (getrusage ru_maxrss).
 std::uint64_t peak_rss_bytes();
+
+// The current time as "YYYY-MM-DDTHH:MM:SSZ" (UTC), for reports and result attributes.
+std::string utc_timestamp();
 
 // Wall-clock stopwatch (steady clock), seconds as double.
 class Stopwatch {
