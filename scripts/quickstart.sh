@@ -11,4 +11,4 @@ mpirun -n 2 --oversubscribe build/dumpmill run jobs/clickstream.ini
 echo
 echo "[quickstart] results in out/clickstream/. Try:"
 echo "  sqlite3 out/clickstream/clickstream.sqlite \"SELECT prev, n FROM pairs WHERE curr = 'Main_Page' ORDER BY n DESC LIMIT 5\""
-echo "  /usr/bin/python3 tests/h5/load_table.py out/clickstream/clickstream.h5 articles | head"
+echo "  /usr/bin/python3 -c \"import sys; sys.path.insert(0, 'tests/h5'); import load_table; print(load_table.load_table('out/clickstream/clickstream.h5', 'articles').nlargest(5, 'n_in'))\""
