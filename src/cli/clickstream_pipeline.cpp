@@ -387,23 +387,28 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
                                     reinterpret_cast<const char*>(&rss) + sizeof rss),
                   0);
   if (rank == 0) {
-    out.publish_rejects(ranks);
-    rep.rejects_path = out.rejects_final();
-    if (!job.sqlite_name.empty()) {
-      stage.restart();
-      export_sqlite_result(out, job, rep);
-      rep.stage_seconds.emplace_back("export_sqlite", stage.seconds());
-      rep.sqlite_path = out.sqlite_final();
+    try {
+      out.stage_rejects(ranks);
+      rep.rejects_path = out.rejects_final();
+      if (!job.sqlite_name.empty()) {
+        stage.restart();
+        export_sqlite_result(out, job, rep);
+        rep.stage_seconds.emplace_back("export_sqlite", stage.seconds());
+        rep.sqlite_path = out.sqlite_final();
+      }
+      for (const auto& b : rss_all) {
+        std::uint64_t v = 0;
+        std::memcpy(&v, b.data(), std::min(b.size(), sizeof v));
+        rep.peak_rss_bytes.push_back(v);
+      }
+      rep.peak_rss_bytes[0] = std::max(rep.peak_rss_bytes[0], peak_rss_bytes());
+      rep.wall_seconds = wall.seconds();
+      rep.report_path = out.report_final();
+      out.publish(report::to_json(rep));
+    } catch (...) {
+      out.remove_staged();  // nothing was published; leave no half-built files behind
+      throw;
     }
-    for (const auto& b : rss_all) {
-      std::uint64_t v = 0;
-      std::memcpy(&v, b.data(), std::min(b.size(), sizeof v));
-      rep.peak_rss_bytes.push_back(v);
-    }
-    rep.peak_rss_bytes[0] = std::max(rep.peak_rss_bytes[0], peak_rss_bytes());
-    rep.wall_seconds = wall.seconds();
-    rep.report_path = out.report_final();
-    out.publish_report(report::to_json(rep));
   }
   comm.barrier();
   return rep;

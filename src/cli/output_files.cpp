@@ -55,21 +55,38 @@ OutputFiles::OutputFiles(const JobConfig& job, std::string tag)
 std::string OutputFiles::path(const std::string& name) const {
   return (fs::path(dir_) / name).string();
 }
-std::string OutputFiles::hdf5_temp() const { return path("." + job_.hdf5_name + ".tmp-" + tag_); }
+std::string OutputFiles::staged(const std::string& name) const {
+  return path("." + name + ".staged-" + tag_);
+}
+std::string OutputFiles::hdf5_staged() const { return staged(job_.hdf5_name); }
 std::string OutputFiles::hdf5_final() const { return path(job_.hdf5_name); }
+std::string OutputFiles::sqlite_staged() const {
+  return job_.sqlite_name.empty() ? std::string() : staged(job_.sqlite_name);
+}
 std::string OutputFiles::sqlite_final() const {
   return job_.sqlite_name.empty() ? std::string() : path(job_.sqlite_name);
 }
 std::string OutputFiles::rejects_part(int rank) const {
   return path("." + job_.rejects_name + ".tmp-" + tag_ + ".rank" + std::to_string(rank));
 }
+std::string OutputFiles::rejects_staged() const { return staged(job_.rejects_name); }
 std::string OutputFiles::rejects_final() const { return path(job_.rejects_name); }
 std::string OutputFiles::report_final() const { return path(job_.report_name); }
 
-void OutputFiles::publish_hdf5() const { rename_into_place(hdf5_temp(), hdf5_final()); }
+void OutputFiles::remove_staged() const noexcept {
+  for (const std::string& p : {hdf5_staged(), sqlite_staged(), rejects_staged()})
+    if (!p.empty()) std::remove(p.c_str());
+}
 
-void OutputFiles::publish_rejects(int ranks) const {
-  const std::string tmp = rejects_final() + ".tmp-" + tag_;
+void OutputFiles::publish(const std::string& report_json) const {
+  rename_into_place(hdf5_staged(), hdf5_final());
+  if (!job_.sqlite_name.empty()) rename_into_place(sqlite_staged(), sqlite_final());
+  rename_into_place(rejects_staged(), rejects_final());
+  write_file_atomically(report_final(), report_json);
+}
+
+void OutputFiles::stage_rejects(int ranks) const {
+  const std::string tmp = rejects_staged();
   try {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw OutputError(tmp + ": cannot create: " + std::strerror(errno));
@@ -92,12 +109,7 @@ void OutputFiles::publish_rejects(int ranks) const {
     std::remove(tmp.c_str());
     throw;
   }
-  rename_into_place(tmp, rejects_final());
   for (int r = 0; r < ranks; ++r) std::remove(rejects_part(r).c_str());
-}
-
-void OutputFiles::publish_report(const std::string& json) const {
-  write_file_atomically(report_final(), json);
 }
 
 }  // namespace dumpmill::cli

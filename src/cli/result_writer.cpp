@@ -44,7 +44,7 @@ void write_hdf5_result(const OutputFiles& out, const JobConfig& job, const plan:
                        const report::RunReport& totals, const aggregate::PairReducer& pairs,
                        const aggregate::ArticleReducer& articles, shuffle::MpiComm& comm) {
   (void)plan;
-  h5::ParallelFile file = h5::ParallelFile::create(out.hdf5_temp(), comm.native());
+  h5::ParallelFile file = h5::ParallelFile::create(out.hdf5_staged(), comm.native());
   file.set_attribute("dumpmill_version", std::string_view(kDumpmillVersion));
   file.set_attribute("job_name", std::string_view(job.name));
   file.set_attribute("job", std::string_view(job.job_text));
@@ -139,9 +139,7 @@ void write_hdf5_result(const OutputFiles& out, const JobConfig& job, const plan:
     t.write_u64("n", nsum);
   }
   file.close();
-  comm.barrier();
-  if (comm.rank() == 0) out.publish_hdf5();
-  comm.barrier();
+  comm.barrier();  // every rank's part is on disk before rank 0 reads the file back
 }
 
 }  // namespace dumpmill::cli
@@ -169,9 +167,10 @@ std::int64_t as_i64(std::uint64_t v) {
 void export_sqlite_result(const OutputFiles& out, const JobConfig& job,
                           const report::RunReport& totals) {
   using sql::ColumnExport;
-  sql::SqliteExport sqlite(out.sqlite_final());
+  // Built as the staged file (SqliteExport's own temp + rename), published with the others.
+  sql::SqliteExport sqlite(out.sqlite_staged());
   sql::Db& db = sqlite.db();
-  const std::string h5 = out.hdf5_final();
+  const std::string h5 = out.hdf5_staged();
   if (job.table_pairs)
     sql::export_table(db, h5,
                       {"pairs",
@@ -262,7 +261,7 @@ void export_sqlite_result(const OutputFiles& out, const JobConfig& job,
     double before_export = 0;
     for (const auto& [name, s] : totals.stage_seconds) before_export += s;
     run.bind_double(i++, before_export);
-    run.bind_text(i++, h5);
+    run.bind_text(i++, out.hdf5_final());
     run.step();
   }  // statements are finalised before the commit closes the database
   sqlite.commit();

@@ -153,6 +153,29 @@ def main():
     c.run([c.file("ok.tsv", LINES[:100])])
     expect(c.code != 0 and c.errors and "blocker" in c.errors[0], f"unwritable output: clear error ({c.errors})")
 
+    # A full disk: a small tmpfs holds a first, small result; a bigger run then fails with exit 3
+    # naming the file, and the small result stays byte-identical (outputs are renamed into place
+    # together, only once all are complete). Needs mount rights (root); skipped otherwise.
+    c = Case(args, "full-disk")
+    os.makedirs(c.out)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", c.out],
+                      capture_output=True).returncode != 0:
+        print("skip full disk: cannot mount a tmpfs here")
+    else:
+        try:
+            c.run([c.file("small.tsv", LINES[:300])])
+            expect(c.code == 0, f"full disk: the small run fits ({c.errors})")
+            before = {n: digest(os.path.join(c.out, n)) for n in ("clickstream.h5", "clickstream.sqlite", "rejects.tsv", "report.json")}
+            c.run([c.file("big.tsv", LINES)])
+            expect(c.code == 3, f"full disk: exit 3 (got {c.code})")
+            expect(any(c.out in l for l in c.errors), f"full disk: message names the file ({c.errors})")
+            after = {n: digest(os.path.join(c.out, n)) for n in before}
+            expect(before == after and None not in before.values(), "full disk: previous results unchanged")
+            left = [n for n in os.listdir(c.out) if ".staged-" in n]
+            expect(not left, f"full disk: no staged files left behind ({left})")
+        finally:
+            subprocess.run(["umount", c.out], check=False)
+
     # The memory budget is enforced with a clear message, never an OOM kill.
     c = Case(args, "budget")
     c.run([c.file("many.tsv", LINES)], "--memory-per-rank", "64KiB")

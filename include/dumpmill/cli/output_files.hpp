@@ -7,28 +7,35 @@
 
 namespace dumpmill::cli {
 
+// Every output is first written complete under a staged name in the output directory; only when
+// all of them are complete does publish() rename them into place, back to back. A run that fails
+// or is killed before publish() leaves the previous results untouched (a full disk during the
+// SQLite export once left a new .h5 beside the old .sqlite when files were renamed one by one).
 class OutputFiles {
  public:
   // `tag` is unique per run (rank 0's pid and start time), identical on every rank.
   OutputFiles(const JobConfig& job, std::string tag);
 
-  std::string hdf5_temp() const;
+  std::string hdf5_staged() const;
   std::string hdf5_final() const;
+  std::string sqlite_staged() const;  // empty when the job has no SQL export
   std::string sqlite_final() const;
   std::string rejects_part(int rank) const;
+  std::string rejects_staged() const;
   std::string rejects_final() const;
   std::string report_final() const;
 
-  // Renames the finished HDF5 file into place (rank 0). Throws OutputError.
-  void publish_hdf5() const;
-  // Concatenates the ranks' reject parts (one header) into the final rejects file, atomically,
-  // and removes the parts (rank 0, after every rank closed its part).
-  void publish_rejects(int ranks) const;
-  // Writes the JSON report atomically (rank 0).
-  void publish_report(const std::string& json) const;
+  // Concatenates the ranks' reject parts (one header) into the staged rejects file and removes
+  // the parts (rank 0, after every rank closed its part). Throws OutputError.
+  void stage_rejects(int ranks) const;
+  // Renames every staged file into place and then writes the JSON report (rank 0).
+  void publish(const std::string& report_json) const;
+  // Best effort, never throws: removes this run's staged files after a failure (rank 0).
+  void remove_staged() const noexcept;
 
  private:
   std::string path(const std::string& name) const;
+  std::string staged(const std::string& name) const;
   std::string dir_;
   std::string tag_;
   const JobConfig& job_;

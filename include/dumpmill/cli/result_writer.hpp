@@ -12,13 +12,13 @@
 namespace dumpmill::cli {
 
 // Collective: every rank writes its own rows of pairs, articles and types at offsets from
-// MPI_Exscan into a temporary file; rank 0 renames it into place once every rank closed it.
+// MPI_Exscan into the staged HDF5 file (OutputFiles::publish renames it into place).
 void write_hdf5_result(const OutputFiles& out, const JobConfig& job, const plan::Plan& plan,
                        const report::RunReport& totals, const aggregate::PairReducer& pairs,
                        const aggregate::ArticleReducer& articles, shuffle::MpiComm& comm);
 
-// Rank 0: exports the published HDF5 tables into SQLite in one transaction and renames the file
-// into place; the runs table keeps the rows of earlier runs found in the previous file.
+// Rank 0: exports the staged HDF5 tables into the staged SQLite file in one transaction; the runs
+// table keeps the rows of earlier runs found in the published file it will replace.
 void export_sqlite_result(const OutputFiles& out, const JobConfig& job,
                           const report::RunReport& totals);
 
