@@ -33,6 +33,7 @@ function(dumpmill_add_test)
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock
     dumpmill_flags)
   target_compile_definitions(${ARG_NAME} PRIVATE
+    DUMPMILL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     DUMPMILL_TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data"
     DUMPMILL_SHARED_DATA="${PROJECT_SOURCE_DIR}/../shared/data")
   add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME})
@@ -50,6 +51,7 @@ function(dumpmill_add_mpi_test)
   add_executable(${ARG_NAME} ${ARG_SOURCES})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest MPI::MPI_CXX dumpmill_flags)
   target_compile_definitions(${ARG_NAME} PRIVATE
+    DUMPMILL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     DUMPMILL_TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data"
     DUMPMILL_SHARED_DATA="${PROJECT_SOURCE_DIR}/../shared/data")
   foreach(n IN LISTS ARG_RANKS)

@@ -37,7 +37,7 @@ class JobConfigTest : public ::testing::Test {
 };
 
 TEST_F(JobConfigTest, TheShippedJobLoadsWithItsDefaults) {
-  const JobConfig j = load_job(std::string(DUMPMILL_TEST_DATA) + "/../../jobs/clickstream.ini", {});
+  const JobConfig j = load_job(std::string(DUMPMILL_SOURCE_DIR) + "/jobs/clickstream.ini", {});
   EXPECT_EQ(j.name, "clickstream");
   ASSERT_EQ(j.inputs.size(), 1u);
   EXPECT_TRUE(fs::exists(j.inputs[0])) << j.inputs[0] << " (relative to the job file)";
