@@ -53,8 +53,6 @@ std::uint64_t pair_owner_hash_of_key(std::string_view key) noexcept {
   return hash_bytes(key.substr(0, key.size() - 1));
 }
 
-bool is_pseudo_referrer(std::string_view title) noexcept { return title.starts_with("other-"); }
-
 bool PairReducer::add(std::string_view prev, std::string_view curr, std::uint8_t type,
                       std::uint64_t n) {
   check_type(type);

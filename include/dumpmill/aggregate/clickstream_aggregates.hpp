@@ -20,6 +20,7 @@
 #include "dumpmill/aggregate/hashing.hpp"
 #include "dumpmill/aggregate/key_codec.hpp"
 #include "dumpmill/aggregate/keyed_table.hpp"
+#include "dumpmill/parse/clickstream.hpp"
 
 namespace dumpmill::aggregate {
 
@@ -48,9 +49,6 @@ std::uint64_t pair_owner_hash(std::string_view prev, std::string_view curr) noex
 // The same from an encoded pair key (cheaper: one-shot hash of the key's prefix).
 // Precondition: key is a well-formed pair key (non-empty).
 std::uint64_t pair_owner_hash_of_key(std::string_view key) noexcept;
-
-// Pseudo referrers ("other-search", "other-empty", ...) are not articles: they get no n_out.
-bool is_pseudo_referrer(std::string_view title) noexcept;
 
 // Dedup + sum of clickstream rows (prev, curr, type, n).
 // Rule: an exact duplicate row (same prev, curr, type AND n) is dropped; n is summed over
@@ -183,7 +181,8 @@ struct PairTypeTotals {
 //   once: only its lowest type contributes). Correct across ranks because all types of a
 //   (prev, curr) live on one rank (pair_owner_hash) and the fields are additive.
 // Returns this rank's per-type totals (sum them across ranks for the job's figures).
-PairTypeTotals contribute_articles(const PairReducer& pairs, ArticleReducer& articles,
-                                   bool (*is_pseudo)(std::string_view) = &is_pseudo_referrer);
+PairTypeTotals contribute_articles(
+    const PairReducer& pairs, ArticleReducer& articles,
+    bool (*is_pseudo)(std::string_view) = &parse::is_pseudo_referrer);
 
 }  // namespace dumpmill::aggregate
