@@ -33,8 +33,15 @@ constexpr std::array<ReasonText, kRejectReasonCount> kReasonTexts{{
     {"line_too_long", "line longer than the configured maximum"},
     {"control_char", "title contains a control character (NUL, CR, ...)"},
     {"bad_id", "page id is neither empty nor digits"},
+    {"bad_json", "not one well-formed JSON object"},
+    {"missing_field", "a required column is absent or null"},
+    {"wrong_type", "a value is not of its column's type"},
+    {"out_of_range", "a number does not fit 64 bits or is outside the column's min/max"},
+    {"not_allowed", "a value is not in the column's allowed list"},
+    {"extra_field", "a field not in the schema (extra = reject)"},
+    {"duplicate_field", "the same JSON key twice in one object"},
 }};
-static_assert(static_cast<std::size_t>(RejectReason::kBadId) + 1 == kRejectReasonCount);
+static_assert(static_cast<std::size_t>(RejectReason::kDuplicateField) + 1 == kRejectReasonCount);
 
 const ReasonText& text_of(RejectReason reason) {
   const auto i = static_cast<std::size_t>(reason);

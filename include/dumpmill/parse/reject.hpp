@@ -23,9 +23,17 @@ enum class RejectReason : std::uint8_t {
   kLineTooLong,  // the line exceeded the scanner's max_line_bytes (set by the caller)
   kControlChar,  // a title holding a C0 control byte (0x00-0x1F, e.g. NUL or a lone CR) or DEL
   kBadId,        // 2015 schema: prev_id or curr_id is neither empty nor ASCII digits
+  // Generic records (records/): the RowReject beside the reason names the column.
+  kBadJson,         // JSONL: not one well-formed JSON object (syntax, truncation, trailing bytes)
+  kMissingField,    // a required column is absent, empty-null or JSON null
+  kWrongType,       // a value that is not of its column's type ("abc" for int64, an array, ...)
+  kOutOfRange,      // an integer too big for 64 bits, or outside the column's min/max
+  kNotAllowed,      // a value outside the column's allowed list
+  kExtraField,      // a field/key not in the schema while `extra = reject`
+  kDuplicateField,  // JSONL: the same key twice in one object
 };
 
-inline constexpr std::size_t kRejectReasonCount = 10;
+inline constexpr std::size_t kRejectReasonCount = 17;
 
 // snake_case name, stable, used in the rejects file, reports and SQL ("empty_line", ...).
 std::string_view reject_reason_name(RejectReason reason);
