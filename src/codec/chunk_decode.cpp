@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 
+#include "compressed_span.hpp"
 #include "dumpmill/codec/deflate_block_finder.hpp"
 #include "dumpmill/codec/marker_inflate.hpp"
 #include "dumpmill/core/error.hpp"
@@ -15,47 +16,8 @@
 namespace dumpmill::codec {
 namespace {
 
-// Compressed bytes read past the end of a search or decode range up front, and the minimum
-// growth when a block runs further: 256 KiB holds a few zlib blocks (~15-60 KB each) or
-// stored blocks (<= 64 KiB), so a range end rarely costs a second read.
-constexpr std::uint64_t kReadSlack = 256 << 10;
-
-// The file bytes [base, base + size) for a decoder, growable at the end. Offsets handed to
-// the deflate code are relative to base, and stay valid as the buffer grows.
-class CompressedSpan {
- public:
-  CompressedSpan(const std::string& path, std::uint64_t base, std::uint64_t want_end)
-      : path_(path), fd_(path), file_size_(fd_.stat(path).size), base_(std::min(base, file_size_)) {
-    grow_to(want_end);
-  }
-
-  std::span<const std::uint8_t> bytes() const noexcept { return data_; }
-  std::uint64_t base() const noexcept { return base_; }
-  std::uint64_t base_bit() const noexcept { return base_ * 8; }
-  std::uint64_t file_size() const noexcept { return file_size_; }
-  bool at_eof() const noexcept { return base_ + data_.size() >= file_size_; }
-
-  // Extends the buffer towards absolute file offset `end` (clamped to the file).
-  void grow_to(std::uint64_t end) {
-    end = std::min(end, file_size_);
-    const std::uint64_t have = base_ + data_.size();
-    if (end <= have) return;
-    const std::size_t old = data_.size();
-    data_.resize(static_cast<std::size_t>(end - base_));
-    const std::size_t got =
-        detail::pread_full(fd_.get(), path_, data_.data() + old, data_.size() - old, have);
-    data_.resize(old + got);
-  }
-  // Doubles the buffer (at least kReadSlack more).
-  void grow() { grow_to(base_ + data_.size() + std::max<std::uint64_t>(data_.size(), kReadSlack)); }
-
- private:
-  std::string path_;
-  detail::FileDescriptor fd_;
-  std::uint64_t file_size_;
-  std::uint64_t base_;
-  std::vector<std::uint8_t> data_;
-};
+using detail::CompressedSpan;
+using detail::kReadSlack;
 
 std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
   return a > std::numeric_limits<std::uint64_t>::max() - b

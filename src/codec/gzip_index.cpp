@@ -286,6 +286,16 @@ std::string hex16(std::uint64_t v) {
 
 }  // namespace
 
+GzipIndex gzip_index_identity(const std::string& path, std::uint64_t spacing) {
+  const detail::FileStat st = detail::stat_file(path);
+  GzipIndex index;
+  index.file_size = st.size;
+  index.file_mtime_ns = st.mtime_ns;
+  index.fingerprint = file_fingerprint(path);
+  index.spacing = spacing;
+  return index;
+}
+
 GzipIndex build_gzip_index(const std::string& path, std::uint64_t spacing) {
   if (spacing == 0) throw ConfigError("gzip index checkpoint spacing must be > 0");
   detail::FileInput in(path, kBuildInputBytes);
@@ -420,6 +430,21 @@ std::string gzip_index_path(const std::string& input_path, const std::string& ca
   return (fs::path(cache_dir) / name).string();
 }
 
+std::string store_gzip_index(const GzipIndex& index, const std::string& input_path,
+                             const std::string& cache_dir, IndexPlacement placement) {
+  const std::string index_path = gzip_index_path(input_path, cache_dir, placement);
+  const std::filesystem::path dir = std::filesystem::path(index_path).parent_path();
+  if (!dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      throw OutputError("cannot create gzip index directory " + dir.string() + ": " + ec.message());
+    }
+  }
+  save_gzip_index(index, index_path);
+  return index_path;
+}
+
 GzipIndex load_or_build_gzip_index(const std::string& input_path, std::uint64_t spacing,
                                    const std::string& cache_dir, bool* built,
                                    IndexPlacement placement) {
@@ -430,15 +455,7 @@ GzipIndex load_or_build_gzip_index(const std::string& input_path, std::uint64_t 
     return std::move(*cached);
   }
   GzipIndex index = build_gzip_index(input_path, spacing);
-  const std::filesystem::path dir = std::filesystem::path(index_path).parent_path();
-  if (!dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) {
-      throw OutputError("cannot create gzip index directory " + dir.string() + ": " + ec.message());
-    }
-  }
-  save_gzip_index(index, index_path);
+  store_gzip_index(index, input_path, cache_dir, placement);
   if (built) *built = true;
   return index;
 }

@@ -1,11 +1,14 @@
-// DecodedReader over a zstd file of one or more frames (ZSTD_decompressStream).
+// DecodedReader over a zstd file of one or more frames (ZSTD_decompressStream), from the file
+// start or from any frame start.
 #include <zstd.h>
 
+#include <algorithm>
 #include <memory>
 #include <new>
 #include <string>
 #include <vector>
 
+#include "dumpmill/codec/open_decoded.hpp"
 #include "dumpmill/core/error.hpp"
 #include "file_input.hpp"
 #include "readers.hpp"
@@ -23,11 +26,20 @@ struct DCtxFree {
 
 class ZstdReader final : public BufferedDecodedReader {
  public:
-  ZstdReader(const std::string& path, std::uint64_t start_offset, std::size_t buffer_bytes)
-      : in_(path, buffer_bytes / 4),
+  // Decoding starts at file offset compressed_offset: the file start or a frame start whose
+  // first byte has decoded offset decoded_offset.
+  ZstdReader(const std::string& path, std::uint64_t compressed_offset, std::uint64_t decoded_offset,
+             std::uint64_t start_offset, std::size_t buffer_bytes)
+      : in_(path, buffer_bytes / 4, compressed_offset),
         out_(buffer_bytes - buffer_bytes / 4),
         dctx_(ZSTD_createDCtx()) {
     if (!dctx_) throw std::bad_alloc();
+    if (compressed_offset > in_.stat().size) {
+      throw InputError(path, compressed_offset,
+                       "zstd frame start lies past the end of the file (" +
+                           std::to_string(in_.stat().size) + " bytes)");
+    }
+    set_position(decoded_offset);
     skip_to(start_offset);
   }
 
@@ -71,7 +83,27 @@ class ZstdReader final : public BufferedDecodedReader {
 std::unique_ptr<codec::DecodedReader> make_zstd_reader(const std::string& path,
                                                        std::uint64_t start_offset,
                                                        std::size_t buffer_bytes) {
-  return std::make_unique<ZstdReader>(path, start_offset, buffer_bytes);
+  return std::make_unique<ZstdReader>(path, 0, 0, start_offset, buffer_bytes);
 }
 
 }  // namespace dumpmill::detail
+
+namespace dumpmill::codec {
+
+std::unique_ptr<DecodedReader> open_zstd_at_frame(const std::string& path,
+                                                  std::uint64_t compressed_offset,
+                                                  std::uint64_t decoded_offset,
+                                                  std::uint64_t start_offset,
+                                                  std::size_t buffer_bytes) {
+  if (start_offset < decoded_offset) {
+    throw Error(path + ": zstd reader asked to start at decoded offset " +
+                std::to_string(start_offset) + ", before its frame's first byte (" +
+                std::to_string(decoded_offset) + ")");
+  }
+  // Same clamp as open_decoded: ISA-L and zstd take 32-bit buffer lengths.
+  buffer_bytes = std::clamp(buffer_bytes, kMinDecodeBufferBytes, std::size_t{1} << 30);
+  return std::make_unique<detail::ZstdReader>(path, compressed_offset, decoded_offset, start_offset,
+                                              buffer_bytes);
+}
+
+}  // namespace dumpmill::codec

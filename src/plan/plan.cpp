@@ -13,6 +13,7 @@
 
 #include "dumpmill/codec/fingerprint.hpp"
 #include "dumpmill/codec/open_decoded.hpp"
+#include "dumpmill/codec/zstd_frames.hpp"
 #include "dumpmill/core/byte_size.hpp"
 #include "dumpmill/core/error.hpp"
 #include "dumpmill/core/wire.hpp"
@@ -105,6 +106,32 @@ void cut_plain(std::uint32_t index, const InputFile& f, std::uint64_t unit_size,
     const std::uint64_t end = std::min(f.size, off + unit_size);
     units.push_back(
         {index, off, end == f.size ? kToEnd : end, end - off, std::nullopt, std::nullopt});
+  }
+}
+
+// Groups zstd frames into units of at most unit_size decoded bytes (at least one frame each;
+// every frame declares its size). The reader of a unit starts at the frame holding the byte
+// before `begin` (the scanner needs it), so it decodes and drops one frame it does not own.
+void cut_zstd(std::uint32_t index, const codec::ZstdFrameIndex& idx, std::uint64_t unit_size,
+              std::vector<Unit>& units) {
+  const auto& fr = idx.frames;
+  const std::uint64_t total = *idx.decoded_size;
+  std::size_t i = 0;
+  while (i < fr.size() && *fr[i].decoded_offset < total) {
+    std::size_t j = i + 1;
+    while (j < fr.size() && *fr[j].decoded_offset < total &&
+           *fr[j].decoded_offset - *fr[i].decoded_offset < unit_size)
+      ++j;
+    const bool last = j >= fr.size() || *fr[j].decoded_offset >= total;
+    const std::uint64_t begin = *fr[i].decoded_offset;
+    const std::uint64_t end = last ? total : *fr[j].decoded_offset;
+    Unit u{index, begin, last ? kToEnd : end, end - begin, std::nullopt, std::nullopt};
+    if (begin > 0) {
+      const codec::ZstdFrame& f = fr[*codec::zstd_frame_for_offset(idx, begin - 1)];
+      u.start = codec::GzipCheckpoint{f.compressed_offset * 8, *f.decoded_offset, true, {}};
+    }
+    units.push_back(std::move(u));
+    i = j;
   }
 }
 
@@ -206,34 +233,79 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& specs) {
   return out;
 }
 
+std::uint64_t checkpoint_spacing(const PlanOptions& options) {
+  const std::uint64_t range_size = std::max<std::uint64_t>(1, options.range_size);
+  return options.checkpoint_spacing != 0
+             ? options.checkpoint_spacing
+             : std::max<std::uint64_t>(64 << 10,
+                                       std::min(codec::kDefaultCheckpointSpacing, range_size));
+}
+
+namespace {
+
+// A gzip file worth splitting: several ranks, and big enough to pay for the index.
+bool splits_gzip(std::uint64_t size, const PlanOptions& options) {
+  return options.ranks > 1 && size >= options.gzip_split_min;
+}
+
+}  // namespace
+
+std::vector<std::string> gzip_inputs_needing_index(const std::vector<std::string>& inputs,
+                                                   const PlanOptions& options) {
+  std::vector<std::string> out;
+  const std::uint64_t spacing = checkpoint_spacing(options);
+  for (const auto& path : expand_inputs(inputs)) {
+    std::error_code ec;
+    const std::uint64_t size = fs::file_size(path, ec);
+    if (ec || codec::sniff_codec(path) != codec::Codec::kGzip || !splits_gzip(size, options)) {
+      continue;
+    }
+    const auto cached =
+        codec::load_gzip_index(codec::gzip_index_path(path, options.index_cache), path);
+    if (!cached || cached->spacing != spacing) out.push_back(path);
+  }
+  return out;
+}
+
 Plan make_plan(const std::vector<std::string>& inputs, const PlanOptions& options) {
   Plan plan;
   plan.ranks = std::max(1, options.ranks);
   const std::uint64_t range_size = std::max<std::uint64_t>(1, options.range_size);
-  const std::uint64_t spacing =
-      options.checkpoint_spacing != 0
-          ? options.checkpoint_spacing
-          : std::max<std::uint64_t>(64 << 10,
-                                    std::min(codec::kDefaultCheckpointSpacing, range_size));
+  const std::uint64_t spacing = checkpoint_spacing(options);
 
   for (const auto& path : expand_inputs(inputs)) plan.files.push_back(inspect(path, options));
 
   // Which gzip files split: only with several ranks, and only when big enough to pay for the index.
   std::vector<std::optional<codec::GzipIndex>> indexes(plan.files.size());
+  std::vector<std::optional<codec::ZstdFrameIndex>> zstd_frames(plan.files.size());
   for (std::size_t i = 0; i < plan.files.size(); ++i) {
     InputFile& f = plan.files[i];
     if (f.codec == codec::Codec::kPlain) {
       f.decoded_size_known = true;
       f.decoded_size = f.size;
       f.split = true;
-    } else if (f.codec == codec::Codec::kGzip && plan.ranks > 1 &&
-               f.size >= options.gzip_split_min) {
+    } else if (f.codec == codec::Codec::kGzip && splits_gzip(f.size, options)) {
       bool built = false;
-      indexes[i] = codec::load_or_build_gzip_index(f.path, spacing, options.index_cache, &built);
+      std::string how;
+      const auto pre = options.prebuilt_indexes.find(f.path);
+      if (pre != options.prebuilt_indexes.end() && pre->second.file_size == f.size &&
+          pre->second.file_mtime_ns == f.mtime_ns && pre->second.fingerprint == f.fingerprint &&
+          pre->second.spacing == spacing) {
+        indexes[i] = pre->second;
+        codec::store_gzip_index(*indexes[i], f.path, options.index_cache);
+        const auto note = options.prebuilt_notes.find(f.path);
+        how = "built by " + std::to_string(plan.ranks) + " ranks in parallel" +
+              (note == options.prebuilt_notes.end() ? "" : ", " + note->second);
+      } else {
+        indexes[i] = codec::load_or_build_gzip_index(f.path, spacing, options.index_cache, &built);
+        how = built ? "built in one sequential pass" : "loaded";
+        const auto note = options.prebuilt_notes.find(f.path);
+        if (built && note != options.prebuilt_notes.end()) how += " (" + note->second + ")";
+      }
       f.decoded_size_known = true;
       f.decoded_size = indexes[i]->decoded_size;
       f.split = true;
-      plan.log.push_back(f.path + ": gzip index " + (built ? "built" : "loaded") + " (" +
+      plan.log.push_back(f.path + ": gzip index " + how + " (" +
                          std::to_string(indexes[i]->points.size()) + " checkpoints, " +
                          std::to_string(indexes[i]->members) + " member(s), " +
                          format_bytes(f.decoded_size) + " decoded)");
@@ -242,10 +314,25 @@ Plan make_plan(const std::vector<std::string>& inputs, const PlanOptions& option
       if (plan.ranks > 1)
         f.note = "gzip smaller than " + format_bytes(options.gzip_split_min) +
                  " (run.gzip_split_min): read by one rank";
+    } else if (f.size > 0 && plan.ranks > 1) {
+      codec::ZstdFrameIndex frames = codec::walk_zstd_frames(f.path);
+      if (frames.frames.size() > 1 && frames.all_sizes_declared) {
+        f.decoded_size_known = true;
+        f.decoded_size = *frames.decoded_size;
+        f.split = true;
+        plan.log.push_back(f.path + ": zstd, " + std::to_string(frames.frames.size()) +
+                           " frames, split at frame starts (" + format_bytes(f.decoded_size) +
+                           " decoded)");
+        zstd_frames[i] = std::move(frames);
+      } else {
+        f.decoded_size = frames.decoded_size.value_or(f.size * 4);
+        f.note = frames.frames.size() <= 1
+                     ? "zstd, one frame: read by one rank (a frame is the unit zstd can start at)"
+                     : "zstd, frames without a declared content size: read by one rank (ranges "
+                       "cannot be placed without decoding)";
+      }
     } else {
       f.decoded_size = f.size * 4;
-      if (plan.ranks > 1)
-        f.note = "zstd: read by one rank (frame splitting is not implemented yet)";
     }
     plan.decoded_bytes_estimate += f.decoded_size;
   }
@@ -264,6 +351,8 @@ Plan make_plan(const std::vector<std::string>& inputs, const PlanOptions& option
       cut_plain(i, f, unit_size, units);
     } else if (indexes[i]) {
       cut_gzip(i, *indexes[i], unit_size, units);
+    } else if (zstd_frames[i]) {
+      cut_zstd(i, *zstd_frames[i], unit_size, units);
     } else {
       units.push_back({i, 0, kToEnd, f.decoded_size, std::nullopt, std::nullopt});
     }

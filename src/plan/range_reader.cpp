@@ -54,6 +54,10 @@ class CheckpointReader final : public codec::DecodedReader {
 std::unique_ptr<codec::DecodedReader> open_range(const InputFile& file, const WorkRange& range,
                                                  std::size_t buffer_bytes) {
   const std::uint64_t offset = range.begin == 0 ? 0 : range.begin - 1;
+  if (file.codec == codec::Codec::kZstd && range.start && range.begin > 0) {
+    return codec::open_zstd_at_frame(file.path, range.start->in_bit_offset / 8,
+                                     range.start->out_offset, offset, buffer_bytes);
+  }
   if (range.start && range.begin > 0)
     return std::make_unique<CheckpointReader>(file, *range.start, range.member, offset,
                                               buffer_bytes);

@@ -11,6 +11,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -62,6 +63,16 @@ def prepare_inputs(args):
         elif args.codec == "zstd":
             dst += ".zst"
             subprocess.run(["zstd", "-q", "-3", "-o", dst], input=data, check=True)
+        elif args.codec in ("zstd-multi", "zstd-multi-nosize"):  # five frames, cut mid-line
+            dst += ".zst"
+            piece = os.path.join(args.work, "in", "piece.tsv")
+            flags = ["--no-content-size"] if args.codec.endswith("nosize") else []
+            with open(dst, "wb") as f:
+                cuts = [0] + [k * len(data) // 5 + k for k in range(1, 5)] + [len(data)]
+                for a, b in zip(cuts, cuts[1:]):
+                    open(piece, "wb").write(data[a:b])  # a file: zstd declares its size
+                    subprocess.run(["zstd", "-q", "-3", "-c", *flags, piece], stdout=f, check=True)
+            os.remove(piece)
         out.append(dst)
     return out
 
@@ -80,6 +91,11 @@ def run_dumpmill(args, extra):
     if p.returncode != 0:
         print(p.stderr, file=sys.stderr)
         sys.exit(f"dumpmill exited {p.returncode}")
+    for pattern in args.expect_log or []:
+        if not re.search(pattern, p.stderr):
+            print(p.stderr, file=sys.stderr)
+            sys.exit(f"FAIL: no log line matches {pattern!r}")
+        print(f"ok: log matches {pattern!r}")
     return out
 
 
@@ -93,10 +109,13 @@ def main():
     ap.add_argument("--gen")
     ap.add_argument("--rows", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--codec", default="as-is", choices=["as-is", "plain", "gzip", "gzip-multi", "zstd"])
+    ap.add_argument("--codec", default="as-is", choices=["as-is", "plain", "gzip", "gzip-multi", "zstd", "zstd-multi",
+                             "zstd-multi-nosize"])
     ap.add_argument("--max-line", type=int, default=1 << 20)
     ap.add_argument("--expect-ranges-min", type=int, default=1,
                     help="the plan must cut the (single) input into at least this many ranges")
+    ap.add_argument("--expect-log", action="append",
+                    help="a regular expression dumpmill's stderr must match (repeatable)")
     args, extra = ap.parse_known_args()
     extra = [e for e in extra if e != "--"]
     for i in args.input or []:

@@ -60,6 +60,10 @@ struct GzipIndex {
 GzipIndex build_gzip_index(const std::string& path,
                            std::uint64_t spacing = kDefaultCheckpointSpacing);
 
+// An index of `path` without points: its identity (size, mtime, fingerprint) and `spacing`, for
+// builders that find the points elsewhere (plan::build_gzip_index_parallel). Throws InputError.
+GzipIndex gzip_index_identity(const std::string& path, std::uint64_t spacing);
+
 // Writes the index atomically (temporary file in the same directory, fsync, rename): a
 // versioned binary format, little-endian, windows raw-deflate compressed with libdeflate,
 // ending in an XXH3-64 of all preceding bytes. Throws OutputError naming the path on failure.
@@ -84,6 +88,12 @@ enum class IndexPlacement : std::uint8_t {
 // bind mount does not), so callers that know better pass an explicit placement.
 std::string gzip_index_path(const std::string& input_path, const std::string& cache_dir,
                             IndexPlacement placement = IndexPlacement::kAuto);
+
+// Saves `index` where gzip_index_path(input_path, cache_dir, placement) says, creating the
+// cache directory when the index goes there; returns that path. Throws OutputError.
+std::string store_gzip_index(const GzipIndex& index, const std::string& input_path,
+                             const std::string& cache_dir,
+                             IndexPlacement placement = IndexPlacement::kAuto);
 
 // Loads the cached index of input_path, or builds and saves it when it is missing, stale,
 // corrupt or was built with a different spacing. Creates cache_dir when the index goes there.

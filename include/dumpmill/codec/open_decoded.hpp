@@ -49,4 +49,19 @@ std::unique_ptr<DecodedReader> open_decoded(const std::string& path, Codec codec
                                             const GzipIndex* index = nullptr,
                                             std::size_t buffer_bytes = kDefaultDecodeBufferBytes);
 
+// A zstd reader that starts decoding at a frame instead of the file start: compressed_offset
+// and decoded_offset are one data frame's (ZstdFrame from walk_zstd_frames, zstd_frames.hpp;
+// e.g. the frame zstd_frame_for_offset picks for start_offset). Only bytes of that frame (and
+// following ones) before start_offset are decoded and discarded; otherwise it behaves as
+// open_decoded(path, Codec::kZstd, start_offset): position() == start_offset, read() runs to
+// the end of the file, over every later frame. (0, 0) is the file start.
+// Throws dumpmill::Error when start_offset < decoded_offset (a caller bug), InputError when
+// compressed_offset lies past the end of the file, and - here or from read() - InputError
+// when the data there is not a zstd frame or is corrupt or truncated. An offset that is not a
+// frame start fails that way too (zstd checks the magic number); a wrong decoded_offset cannot
+// be detected and shifts every position.
+std::unique_ptr<DecodedReader> open_zstd_at_frame(
+    const std::string& path, std::uint64_t compressed_offset, std::uint64_t decoded_offset,
+    std::uint64_t start_offset, std::size_t buffer_bytes = kDefaultDecodeBufferBytes);
+
 }  // namespace dumpmill::codec

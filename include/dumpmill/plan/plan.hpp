@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -45,6 +46,8 @@ struct WorkRange {
   std::uint64_t end = 0;  // UINT64_MAX: to the end of the stream
   int rank = 0;
   // gzip: where decoding starts (a checkpoint at or before begin - 1); absent = from byte 0.
+  // zstd: the start of the frame holding byte begin - 1 (in_bit_offset = 8 x its file offset,
+  // member_start = true, no window).
   std::optional<codec::GzipCheckpoint> start;
   // gzip: the start of the member holding `start` (the reader checks that member's ISIZE
   // relative to it); absent when `start` is itself a member start.
@@ -74,7 +77,19 @@ struct PlanOptions {
   std::string index_cache;               // for gzip indexes when the input dir is read-only
   std::uint64_t gzip_split_min = kMinSplitGzipBytes;
   LegacyPolicy legacy = LegacyPolicy::kMap;
+  // Indexes already built (build_gzip_index_parallel), by input path: make_plan saves them to
+  // the index cache and uses them instead of a sequential build.
+  std::map<std::string, codec::GzipIndex> prebuilt_indexes;
+  std::map<std::string, std::string> prebuilt_notes;  // logged with "built in parallel"
 };
+
+// The decoded bytes between gzip checkpoints these options ask for.
+std::uint64_t checkpoint_spacing(const PlanOptions& options);
+
+// Rank 0: the gzip inputs make_plan will split but has no valid cached index for (the ones
+// worth building in parallel first). Throws like expand_inputs.
+std::vector<std::string> gzip_inputs_needing_index(const std::vector<std::string>& inputs,
+                                                   const PlanOptions& options);
 
 // Expands files, directories (their regular files, sorted, hidden and *.dmidx skipped) and glob
 // patterns; throws InputError for a missing path or a pattern that matches nothing.
