@@ -5,11 +5,12 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config git clang-format clang-tidy
+  clang-14 libclang-rt-14-dev
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
   libboost-iostreams-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libisal-dev isal libdeflate-dev zlib1g-dev libzstd-dev zstd libxxhash-dev
-  libsqlite3-dev sqlite3 python3 python3-h5py python3-numpy python3-pandas pigz gzip gawk time
+  libsimdjson-dev libsqlite3-dev sqlite3 libpq-dev postgresql-15 python3 python3-h5py python3-numpy python3-pandas pigz gzip gawk time
   dpkg-dev
 )
 # Slurm for the scheduling tests, without recommends as TOOLCHAIN.md tested it (recommends pull in

@@ -25,6 +25,7 @@
 #include "dumpmill/parse/clickstream.hpp"
 #include "dumpmill/parse/range_scanner.hpp"
 #include "dumpmill/parse/reject.hpp"
+#include "dumpmill/plan/parallel_gzip_index.hpp"
 #include "dumpmill/plan/plan.hpp"
 #include "dumpmill/plan/range_reader.hpp"
 #include "dumpmill/report/progress.hpp"
@@ -50,23 +51,70 @@ constexpr std::size_t kReadBuffer = 4 << 20;
 // 64 MiB is ~0.5 s of work per round at the measured read-stage speed (52 MB/s at one rank).
 constexpr std::uint64_t kRoundInputBytes = 64ull << 20;
 
+plan::PlanOptions plan_options(const JobConfig& job, int ranks) {
+  plan::PlanOptions options;
+  options.ranks = ranks;
+  options.range_size = job.range_size ? job.range_size : plan::kDefaultRangeSize;
+  options.checkpoint_spacing = job.checkpoint_spacing;
+  options.index_cache = job.index_cache;
+  options.gzip_split_min = job.gzip_split_min;
+  options.legacy = job.legacy_schema == LegacySchemaPolicy::kMap ? plan::LegacyPolicy::kMap
+                                                                 : plan::LegacyPolicy::kReject;
+  return options;
+}
+
+// Every rank takes part in indexing the gzip inputs that will be split and have no cached index
+// (no sequential pass over them); rank 0 keeps the indexes for make_plan. Errors in listing the
+// inputs are left for make_plan to report.
+void build_indexes_in_parallel(const JobConfig& job, shuffle::Communicator& comm,
+                               plan::PlanOptions& options) {
+  if (comm.size() < 2) return;
+  WireWriter w;
+  if (comm.rank() == 0) {
+    std::vector<std::string> todo;
+    try {
+      todo = plan::gzip_inputs_needing_index(job.inputs, options);
+    } catch (const Error&) {
+      todo.clear();
+    }
+    w.u64(todo.size());
+    for (const auto& path : todo) w.str(path);
+  }
+  const std::vector<char> msg = comm.broadcast(std::move(w.bytes()), 0);
+  WireReader r(msg);
+  const std::uint64_t n = r.u64();
+  const std::uint64_t spacing = plan::checkpoint_spacing(options);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::string path = r.str();
+    if (comm.rank() == 0)
+      std::fprintf(stderr, "[dumpmill] %s: building its gzip index with %d ranks\n", path.c_str(),
+                   comm.size());
+    plan::ParallelIndexResult res = plan::build_gzip_index_parallel(path, spacing, comm);
+    if (comm.rank() != 0) continue;
+    char note[160];
+    if (res.built) {
+      std::snprintf(note, sizeof note, "%llu chunks; find %.2f s, decode %.2f s, resolve %.2f s",
+                    static_cast<unsigned long long>(res.chunks), res.find_seconds, res.scan_seconds,
+                    res.resolve_seconds);
+      options.prebuilt_indexes.emplace(path, std::move(res.index));
+      options.prebuilt_notes.emplace(path, note);
+    } else {
+      options.prebuilt_notes.emplace(path, "not in parallel: " + res.fallback_reason);
+    }
+  }
+}
+
 // Rank 0 plans; every rank receives either the plan or the same error.
 // Rank 0's start time travels with the plan: attributes written collectively must be identical
 // on every rank, and ranks starting on either side of a second boundary once made them differ.
 plan::Plan agree_on_plan(const JobConfig& job, shuffle::Communicator& comm, std::string& tag,
                          std::string& started_utc) {
+  plan::PlanOptions options = plan_options(job, comm.size());
+  build_indexes_in_parallel(job, comm, options);
   WireWriter w;
   if (comm.rank() == 0) {
     try {
       fs::create_directories(job.output_dir);
-      plan::PlanOptions options;
-      options.ranks = comm.size();
-      options.range_size = job.range_size ? job.range_size : plan::kDefaultRangeSize;
-      options.checkpoint_spacing = job.checkpoint_spacing;
-      options.index_cache = job.index_cache;
-      options.gzip_split_min = job.gzip_split_min;
-      options.legacy = job.legacy_schema == LegacySchemaPolicy::kMap ? plan::LegacyPolicy::kMap
-                                                                     : plan::LegacyPolicy::kReject;
       const plan::Plan p = plan::make_plan(job.inputs, options);
       w.u8(1);
       w.str(std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr)));
@@ -380,34 +428,75 @@ report::RunReport run_clickstream(const JobConfig& job, shuffle::MpiComm& comm) 
   rep.stage_seconds.emplace_back("write_hdf5", stage.seconds());
   rep.hdf5_path = out.hdf5_final();
 
-  // --- rejects, SQL, report: rank 0 ---------------------------------------------------------
+  // --- rejects, SQL, report: rank 0; PostgreSQL COPY: every rank ---------------------------
   std::uint64_t rss = peak_rss_bytes();
   const std::vector<std::vector<char>> rss_all =
       comm.gather(std::vector<char>(reinterpret_cast<const char*>(&rss),
                                     reinterpret_cast<const char*>(&rss) + sizeof rss),
                   0);
+  std::vector<sql::SqlValue> run;  // one runs row for every SQL export, so they agree
   if (rank == 0) {
     try {
       out.stage_rejects(ranks);
       rep.rejects_path = out.rejects_final();
+      run = run_row(out, job, rep);
       if (!job.sqlite_name.empty()) {
         stage.restart();
-        export_sqlite_result(out, job, rep);
+        export_sqlite_result(out, job, run);
         rep.stage_seconds.emplace_back("export_sqlite", stage.seconds());
         rep.sqlite_path = out.sqlite_final();
       }
+      if (!job.sql_script.empty()) {
+        stage.restart();
+        export_sql_script(out, job, run);
+        rep.stage_seconds.emplace_back("export_sql_script", stage.seconds());
+      }
+    } catch (...) {
+      out.remove_staged();  // nothing was published; leave no half-built files behind
+      throw;
+    }
+  }
+  // PostgreSQL is loaded into staging tables before anything is published, so an unreachable
+  // server or a failed COPY publishes nothing. The swap is then prepared (every statement but
+  // COMMIT), the files are renamed, and COMMIT comes last: a failure before it leaves files and
+  // database as they were; only a failing COMMIT leaves new files beside the old tables (exit 3).
+  std::unique_ptr<sql::PgStaging> pg;
+  if (!job.sql_url.empty()) {
+    stage.restart();
+    try {
+      pg = stage_postgres_result(out, job, comm);
+    } catch (...) {
+      if (rank == 0) out.remove_staged();
+      throw;
+    }
+    rep.stage_seconds.emplace_back("export_postgres", stage.seconds());
+  }
+  if (rank == 0) {
+    try {
       for (const auto& b : rss_all) {
         std::uint64_t v = 0;
         std::memcpy(&v, b.data(), std::min(b.size(), sizeof v));
         rep.peak_rss_bytes.push_back(v);
       }
       rep.peak_rss_bytes[0] = std::max(rep.peak_rss_bytes[0], peak_rss_bytes());
+      if (pg) pg->prepare_swap(run);
       rep.wall_seconds = wall.seconds();
       rep.report_path = out.report_final();
       out.publish(report::to_json(rep));
     } catch (...) {
-      out.remove_staged();  // nothing was published; leave no half-built files behind
+      out.remove_staged();  // nothing was published; ~PgStaging rolls the swap back
       throw;
+    }
+    if (pg) {
+      try {
+        pg->commit();
+      } catch (const Error& e) {
+        throw OutputError(std::string(e.what()) +
+                          "; the result files were published, PostgreSQL still holds the "
+                          "previous results (re-run to update it)");
+      }
+      std::fprintf(stderr, "[dumpmill] PostgreSQL: tables published at %s\n",
+                   pg->redacted_url().c_str());
     }
   }
   comm.barrier();

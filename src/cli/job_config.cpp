@@ -8,6 +8,7 @@
 
 #include "dumpmill/core/byte_size.hpp"
 #include "dumpmill/core/error.hpp"
+#include "dumpmill/sql/pg_conn.hpp"
 
 namespace dumpmill::cli {
 namespace po = boost::program_options;
@@ -36,6 +37,7 @@ po::options_description job_options() {
     ("output.dir", po::value<std::string>()->default_value("out"), "result directory; relative to the job file")
     ("output.hdf5", po::value<std::string>()->default_value("clickstream.h5"), "HDF5 result file name inside output.dir")
     ("output.sqlite", po::value<std::string>()->default_value("clickstream.sqlite"), "SQLite file name inside output.dir; empty = no SQL export")
+    ("output.sql", po::value<std::string>()->default_value(""), "extra SQL target: postgresql://[user@]host[:port]/db[?...] (COPY from every rank, published in one transaction; password only from PGPASSWORD or PGPASSFILE/~/.pgpass) or file:PATH (a .sql script psql and sqlite3 both load; a plain name lands in output.dir); empty = none")
     ("output.rejects", po::value<std::string>()->default_value("rejects.tsv"), "rejected rows (file, byte offset, reason, line)")
     ("output.report", po::value<std::string>()->default_value("report.json"), "run report (accounting, timings) as JSON")
     ("output.index_cache", po::value<std::string>()->default_value(""), "where gzip checkpoint indexes are kept when the input directory is not writable (default: <output.dir>/.index)")
@@ -110,6 +112,8 @@ JobConfig load_job(const std::string& path, const JobOverrides& o) {
   job.output_dir = resolve(base, str("output.dir"));
   job.hdf5_name = str("output.hdf5");
   job.sqlite_name = str("output.sqlite");
+  std::string sql_target = str("output.sql");
+  fs::path sql_base = base;  // a file: path in the job file is relative to the job file
   job.rejects_name = str("output.rejects");
   job.report_name = str("output.report");
   job.index_cache = resolve(base, str("output.index_cache"));
@@ -124,6 +128,19 @@ JobConfig load_job(const std::string& path, const JobOverrides& o) {
   if (!o.hdf5_name.empty()) job.hdf5_name = o.hdf5_name;
   if (!o.sqlite_name.empty()) job.sqlite_name = o.sqlite_name;
   if (o.no_sqlite) job.sqlite_name.clear();
+  if (!o.sql.empty()) {
+    sql_target = o.sql;
+    sql_base.clear();
+  }
+  if (sql_target.starts_with("file:")) {
+    const std::string file = sql_target.substr(5);
+    if (file.empty() || file.back() == '/')
+      throw ConfigError("SQL target 'file:' needs a file name, e.g. file:clickstream.sql");
+    job.sql_script = file.find('/') == std::string::npos ? file : resolve(sql_base, file);
+  } else if (!sql_target.empty()) {
+    sql::check_pg_url(sql_target);  // ConfigError: not a postgresql:// URI, or has a password
+    job.sql_url = sql_target;
+  }
   if (!o.index_cache.empty()) job.index_cache = o.index_cache;
   if (!o.range_size.empty()) range_size = o.range_size;
   if (!o.memory_per_rank.empty()) memory = o.memory_per_rank;

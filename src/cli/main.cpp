@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dumpmill/cli/clickstream_pipeline.hpp"
+#include "dumpmill/cli/ingest_command.hpp"
 #include "dumpmill/cli/job_config.hpp"
 #include "dumpmill/core/error.hpp"
 #include "dumpmill/shuffle/mpi_comm.hpp"
@@ -22,6 +23,8 @@ constexpr const char* kOverview =
 
 Usage:
   dumpmill run JOB.ini [flags]         run a job (see `dumpmill run --help`)
+  dumpmill ingest JOB.ini --landing DIR --warehouse DIR [flags]
+                                       new/changed dumps only (see `dumpmill ingest --help`)
   dumpmill --version                   print the version
   dumpmill --help                      this text
 
@@ -47,6 +50,7 @@ po::options_description run_flags(cli::JobOverrides& o) {
     ("hdf5", po::value(&o.hdf5_name), "HDF5 file name in the result directory (output.hdf5)")
     ("sqlite", po::value(&o.sqlite_name), "SQLite file name in the result directory (output.sqlite)")
     ("no-sqlite", po::bool_switch(&o.no_sqlite), "skip the SQL export")
+    ("sql", po::value(&o.sql), "extra SQL target (output.sql): postgresql://[user@]host[:port]/db (password only from PGPASSWORD or PGPASSFILE) or file:out.sql (a script psql and sqlite3 both load)")
     ("index-cache", po::value(&o.index_cache), "directory for gzip checkpoint indexes when the input directory is read-only (output.index_cache; default <output>/.index)")
     ("range-size", po::value(&o.range_size), "largest decoded byte range read as one unit, e.g. 64MiB (run.range_size; default 256MiB, capped at input/ranks)")
     ("memory-per-rank", po::value(&o.memory_per_rank), "memory budget per rank, e.g. 4GiB (run.memory_per_rank; default 1GiB)")
@@ -134,6 +138,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (args[0] == "run") return run_command({args.begin() + 1, args.end()});
+    if (args[0] == "ingest") {
+      cli::JobOverrides o;
+      return cli::ingest_command({args.begin() + 1, args.end()}, run_flags(o), o);
+    }
     throw ConfigError("unknown command '" + args[0] + "' (see `dumpmill --help`)");
   } catch (const Error& e) {
     std::fprintf(stderr, "dumpmill: error: %s\n", e.what());

@@ -66,6 +66,17 @@ std::string OutputFiles::sqlite_staged() const {
 std::string OutputFiles::sqlite_final() const {
   return job_.sqlite_name.empty() ? std::string() : path(job_.sqlite_name);
 }
+std::string OutputFiles::sql_script_final() const {
+  if (job_.sql_script.empty()) return {};
+  return job_.sql_script.find('/') == std::string::npos ? path(job_.sql_script) : job_.sql_script;
+}
+std::string OutputFiles::sql_script_staged() const {
+  if (job_.sql_script.empty()) return {};
+  // Beside the final file: rename() works only within one file system.
+  const fs::path final_path(sql_script_final());
+  return (final_path.parent_path() / ("." + final_path.filename().string() + ".staged-" + tag_))
+      .string();
+}
 std::string OutputFiles::rejects_part(int rank) const {
   return path("." + job_.rejects_name + ".tmp-" + tag_ + ".rank" + std::to_string(rank));
 }
@@ -74,13 +85,15 @@ std::string OutputFiles::rejects_final() const { return path(job_.rejects_name);
 std::string OutputFiles::report_final() const { return path(job_.report_name); }
 
 void OutputFiles::remove_staged() const noexcept {
-  for (const std::string& p : {hdf5_staged(), sqlite_staged(), rejects_staged()})
+  for (const std::string& p :
+       {hdf5_staged(), sqlite_staged(), sql_script_staged(), rejects_staged()})
     if (!p.empty()) std::remove(p.c_str());
 }
 
 void OutputFiles::publish(const std::string& report_json) const {
   rename_into_place(hdf5_staged(), hdf5_final());
   if (!job_.sqlite_name.empty()) rename_into_place(sqlite_staged(), sqlite_final());
+  if (!job_.sql_script.empty()) rename_into_place(sql_script_staged(), sql_script_final());
   rename_into_place(rejects_staged(), rejects_final());
   write_file_atomically(report_final(), report_json);
 }

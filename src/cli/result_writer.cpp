@@ -1,14 +1,21 @@
-// HDF5 and SQLite results of the clickstream job; the table layouts live here, once.
+// HDF5 and SQL results of the clickstream job (the SQL tables are defined in sql/schema.cpp).
 #include "dumpmill/cli/result_writer.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <limits>
+#include <variant>
 
+#include "dumpmill/cli/clickstream_pipeline.hpp"
 #include "dumpmill/core/error.hpp"
 #include "dumpmill/core/process_stats.hpp"
+#include "dumpmill/core/wire.hpp"
 #include "dumpmill/h5/parallel_file.hpp"
+#include "dumpmill/h5/table_reader.hpp"
 #include "dumpmill/h5/table_writer.hpp"
+#include "dumpmill/sql/pg_export.hpp"
+#include "dumpmill/sql/sql_script.hpp"
 #include "dumpmill/sql/sqlite_export.hpp"
 #include "dumpmill/sql/table_export.hpp"
 #include "dumpmill/version.hpp"
@@ -147,60 +154,54 @@ void write_hdf5_result(const OutputFiles& out, const JobConfig& job, const plan:
 namespace dumpmill::cli {
 namespace {
 
-// One definition of the runs table; the export copies earlier runs from the previous file.
-constexpr const char* kRunsTable = R"(CREATE TABLE runs (
-  started_utc TEXT NOT NULL, finished_utc TEXT NOT NULL, dumpmill_version TEXT NOT NULL,
-  job TEXT NOT NULL, ranks INTEGER NOT NULL, inputs TEXT NOT NULL,
-  records_read INTEGER NOT NULL, valid INTEGER NOT NULL, rejected INTEGER NOT NULL,
-  duplicates_dropped INTEGER NOT NULL, rows_kept INTEGER NOT NULL, distinct_pairs INTEGER NOT NULL,
-  distinct_articles INTEGER NOT NULL, sum_n INTEGER NOT NULL, bytes_in INTEGER NOT NULL,
-  bytes_decoded INTEGER NOT NULL, wall_seconds_before_export REAL NOT NULL, hdf5 TEXT NOT NULL))";
-
 std::int64_t as_i64(std::uint64_t v) {
   if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-    throw OutputError("a count above 2^63 cannot be stored in SQLite");
+    throw OutputError("a count above 2^63 cannot be stored in SQL");
   return static_cast<std::int64_t>(v);
+}
+
+std::vector<sql::ExportedTable> tables_of(const JobConfig& job) {
+  return sql::clickstream_tables(job.table_pairs, job.table_articles, job.table_types);
+}
+
+// Rows [first, first + count) of `rows` that rank `rank` of `ranks` copies: an even split, so
+// every rank sends the same number of rows whatever the hash partition gave it.
+std::pair<std::uint64_t, std::uint64_t> slice_of(std::uint64_t rows, int rank, int ranks) {
+  const auto r = static_cast<std::uint64_t>(rank);
+  const auto n = static_cast<std::uint64_t>(ranks);
+  const std::uint64_t first = rows / n * r + std::min(r, rows % n);
+  return {first, rows / n + (r < rows % n ? 1 : 0)};
 }
 
 }  // namespace
 
+std::vector<sql::SqlValue> run_row(const OutputFiles& out, const JobConfig& job,
+                                   const report::RunReport& totals) {
+  std::string inputs;
+  for (const auto& f : totals.files) inputs += (inputs.empty() ? "" : "\n") + f.path;
+  std::vector<sql::SqlValue> row{
+      totals.started_utc,         utc_timestamp(), std::string(kDumpmillVersion), job.name,
+      std::int64_t{totals.ranks}, inputs};
+  for (std::uint64_t v :
+       {totals.records_read, totals.valid, totals.rejected.total(), totals.duplicates_dropped,
+        totals.rows_kept, totals.distinct_pairs, totals.distinct_articles, totals.sum_n,
+        totals.bytes_in, totals.bytes_decoded})
+    row.emplace_back(as_i64(v));
+  double before_export = 0;
+  for (const auto& [name, s] : totals.stage_seconds) before_export += s;
+  row.emplace_back(before_export);
+  row.emplace_back(out.hdf5_final());
+  return row;
+}
+
 void export_sqlite_result(const OutputFiles& out, const JobConfig& job,
-                          const report::RunReport& totals) {
-  using sql::ColumnExport;
+                          const std::vector<sql::SqlValue>& run) {
   // Built as the staged file (SqliteExport's own temp + rename), published with the others.
   sql::SqliteExport sqlite(out.sqlite_staged());
   sql::Db& db = sqlite.db();
   const std::string h5 = out.hdf5_staged();
-  if (job.table_pairs)
-    sql::export_table(db, h5,
-                      {"pairs",
-                       "pairs",
-                       {{"prev", "prev", ColumnExport::kString},
-                        {"curr", "curr", ColumnExport::kString},
-                        {"type", "type", ColumnExport::kDictionary},
-                        {"n", "n", ColumnExport::kU64}},
-                       {// top referrers of an article; top targets of a referrer
-                        "CREATE INDEX pairs_by_curr ON pairs (curr, n DESC)",
-                        "CREATE INDEX pairs_by_prev ON pairs (prev, n DESC)"}});
-  if (job.table_articles)
-    sql::export_table(db, h5,
-                      {"articles",
-                       "articles",
-                       {{"title", "title", ColumnExport::kString},
-                        {"n_in", "n_in", ColumnExport::kU64},
-                        {"n_out", "n_out", ColumnExport::kU64},
-                        {"n_referrers", "n_referrers", ColumnExport::kU64}},
-                       {"CREATE UNIQUE INDEX articles_by_title ON articles (title)",
-                        "CREATE INDEX articles_by_n_in ON articles (n_in DESC)"}});
-  if (job.table_types)
-    sql::export_table(db, h5,
-                      {"types",
-                       "types",
-                       {{"type", "type", ColumnExport::kDictionary},
-                        {"pairs", "pairs", ColumnExport::kU64},
-                        {"n", "n", ColumnExport::kU64}},
-                       {}});
-  db.exec(kRunsTable);
+  for (const sql::ExportedTable& t : tables_of(job)) sql::export_table(db, h5, t.for_sqlite());
+  db.exec(sql::create_table_sql(sql::runs_table(), sql::Dialect::kSqlite, sql::runs_table().name));
   // Keep the history: rows of earlier runs from the file this export replaces.
   if (std::FILE* f = std::fopen(out.sqlite_final().c_str(), "rb")) {
     std::fclose(f);
@@ -241,30 +242,96 @@ void export_sqlite_result(const OutputFiles& out, const JobConfig& job,
                    out.sqlite_final().c_str(), e.what());
     }
   }
-  std::string inputs;
-  for (const auto& f : totals.files) inputs += (inputs.empty() ? "" : "\n") + f.path;
   {
-    sql::Statement run = db.prepare(
-        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    int i = 1;
-    run.bind_text(i++, totals.started_utc);
-    run.bind_text(i++, utc_timestamp());
-    run.bind_text(i++, kDumpmillVersion);
-    run.bind_text(i++, job.name);
-    run.bind_int64(i++, totals.ranks);
-    run.bind_text(i++, inputs);
-    for (std::uint64_t v :
-         {totals.records_read, totals.valid, totals.rejected.total(), totals.duplicates_dropped,
-          totals.rows_kept, totals.distinct_pairs, totals.distinct_articles, totals.sum_n,
-          totals.bytes_in, totals.bytes_decoded})
-      run.bind_int64(i++, as_i64(v));
-    double before_export = 0;
-    for (const auto& [name, s] : totals.stage_seconds) before_export += s;
-    run.bind_double(i++, before_export);
-    run.bind_text(i++, out.hdf5_final());
-    run.step();
+    std::string insert = "INSERT INTO runs VALUES (";
+    for (std::size_t c = 0; c < run.size(); ++c) insert += c ? ", ?" : "?";
+    sql::Statement ins = db.prepare(insert + ")");
+    for (std::size_t c = 0; c < run.size(); ++c) {
+      const int i = static_cast<int>(c) + 1;
+      if (const auto* v = std::get_if<std::int64_t>(&run[c])) {
+        ins.bind_int64(i, *v);
+      } else if (const auto* d = std::get_if<double>(&run[c])) {
+        ins.bind_double(i, *d);
+      } else {
+        ins.bind_text(i, std::get<std::string>(run[c]));
+      }
+    }
+    ins.step();
   }  // statements are finalised before the commit closes the database
   sqlite.commit();
+}
+
+void export_sql_script(const OutputFiles& out, const JobConfig& job,
+                       const std::vector<sql::SqlValue>& run) {
+  try {
+    sql::write_sql_script(out.sql_script_staged(), out.hdf5_staged(), tables_of(job), run);
+  } catch (...) {
+    std::remove(out.sql_script_staged().c_str());
+    throw;
+  }
+}
+
+std::unique_ptr<sql::PgStaging> stage_postgres_result(const OutputFiles& out, const JobConfig& job,
+                                                      shuffle::MpiComm& comm) {
+  const int rank = comm.rank();
+  const std::vector<sql::ExportedTable> tables = tables_of(job);
+  std::unique_ptr<sql::PgStaging> staging;
+  // Rank 0 prepares the staging tables; every rank learns the schema or the error.
+  WireWriter w;
+  if (rank == 0) {
+    std::fprintf(stderr, "[dumpmill] PostgreSQL export to %s\n",
+                 sql::redact_pg_url(job.sql_url).c_str());
+    try {
+      staging = std::make_unique<sql::PgStaging>(job.sql_url, sql::pg_tag(out.tag()), tables);
+      w.u8(1);
+      w.str(staging->schema());
+    } catch (const Error& e) {
+      w.u8(0);
+      w.str(e.what());
+    }
+  }
+  const std::vector<char> msg = comm.broadcast(std::move(w.bytes()), 0);
+  WireReader r(msg);
+  if (r.u8() == 0) throw CollectiveError(r.str(), 3);
+  const std::string schema = r.str();
+
+  // Every rank copies its slice of every table over its own connection, in parallel.
+  std::string error;
+  try {
+    sql::PgConn conn(job.sql_url);
+    bool first_table = true;
+    for (const sql::ExportedTable& t : tables) {
+      const std::uint64_t rows = h5::TableReader(out.hdf5_staged(), t.source.h5_group).rows();
+      const auto [first, count] = slice_of(rows, rank, comm.size());
+      const bool die = first_table && sql::fault_point() == "pg_mid_copy" &&
+                       rank == comm.size() - 1 && count > 0;
+      sql::pg_copy_slice(conn,
+                         schema + "." +
+                             sql::quote_identifier(
+                                 sql::pg_staging_name(t.source.sql_table, sql::pg_tag(out.tag()))),
+                         out.hdf5_staged(), t.source, first, count, die);
+      first_table = false;
+    }
+  } catch (const Error& e) {
+    error = "rank " + std::to_string(rank) + ": " + e.what();
+  }
+  // Every rank learns whether every COPY succeeded; the first failure's message is reported.
+  const std::vector<std::vector<char>> errors =
+      comm.gather(std::vector<char>(error.begin(), error.end()), 0);
+  const bool failed = comm.allreduce_or(!error.empty());
+  if (failed) {
+    std::string first_error = "a rank's COPY failed";
+    for (const auto& e : errors)
+      if (!e.empty()) {
+        first_error.assign(e.begin(), e.end());
+        break;
+      }
+    throw CollectiveError(first_error, 3);  // ~PgStaging drops this run's staging tables
+  }
+  if (rank == 0 && sql::fault_point() == "pg_after_copy")
+    throw OutputError("PostgreSQL " + staging->redacted_url() +
+                      ": fault injected after COPY (DUMPMILL_FAULT=pg_after_copy, test-only)");
+  return staging;
 }
 
 }  // namespace dumpmill::cli

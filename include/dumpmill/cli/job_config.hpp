@@ -27,6 +27,10 @@ struct JobConfig {
   std::string output_dir = "out";
   std::string hdf5_name = "clickstream.h5";
   std::string sqlite_name = "clickstream.sqlite";  // empty: no SQL export
+  // output.sql / --sql: one more SQL target (empty: none). A PostgreSQL URI (sql_url) or
+  // file:PATH, a portable SQL script (sql_script: a plain name lands in output_dir).
+  std::string sql_url;
+  std::string sql_script;
   std::string rejects_name = "rejects.tsv";
   std::string report_name = "report.json";
   std::string index_cache;  // where gzip checkpoint indexes go when the input dir is read-only
@@ -47,6 +51,7 @@ struct JobOverrides {
   std::string hdf5_name;
   std::string sqlite_name;
   bool no_sqlite = false;
+  std::string sql;
   std::string index_cache;
   std::string range_size, memory_per_rank, shuffle_round, checkpoint_spacing, max_line,
       gzip_split_min;

@@ -20,6 +20,9 @@ class OutputFiles {
   std::string hdf5_final() const;
   std::string sqlite_staged() const;  // empty when the job has no SQL export
   std::string sqlite_final() const;
+  // The portable .sql script (job.sql_script), staged beside its final path; empty when none.
+  std::string sql_script_staged() const;
+  std::string sql_script_final() const;
   std::string rejects_part(int rank) const;
   std::string rejects_staged() const;
   std::string rejects_final() const;
@@ -30,6 +33,8 @@ class OutputFiles {
   void stage_rejects(int ranks) const;
   // Renames every staged file into place and then writes the JSON report (rank 0).
   void publish(const std::string& report_json) const;
+  // The run's tag (unique per run, identical on every rank).
+  const std::string& tag() const noexcept { return tag_; }
   // Best effort, never throws: removes this run's staged files after a failure (rank 0).
   void remove_staged() const noexcept;
 
