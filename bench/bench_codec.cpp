@@ -1,14 +1,16 @@
 // Decode throughput (ISA-L reader vs plain zlib), gzip index build, range starts from checkpoints,
-// and splitting a single-member gzip (block finder, marker decoder, chunk decode).
+// splitting a single-member gzip (block finder, marker decoder, chunk decode), zstd frame walk.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -19,6 +21,7 @@
 #include "dumpmill/codec/gzip_index.hpp"
 #include "dumpmill/codec/marker_inflate.hpp"
 #include "dumpmill/codec/open_decoded.hpp"
+#include "dumpmill/codec/zstd_frames.hpp"
 
 namespace {
 
@@ -288,6 +291,35 @@ void BM_MarkerInflate(benchmark::State& state) {
 }
 BENCHMARK(BM_MarkerInflate)->Unit(benchmark::kMillisecond);
 
+// The marker decoder as the scan's marker phase drives it (chunk_scan.cpp decode_markers): one
+// block per call, window unknown, history trimmed to the last 32 KiB every 1 Mi symbols.
+void BM_MarkerInflateBlockwise(benchmark::State& state) {
+  const Corpus& c = Corpus::get();
+  const std::vector<std::uint8_t> gz = slurp(c.gz);
+  const std::uint64_t start = dumpmill::codec::gzip_deflate_start_bit(c.gz);
+  constexpr std::size_t kTrim = std::size_t{1} << 20;
+  std::vector<std::uint16_t> out;
+  dumpmill::codec::MarkerInflateOptions opts;
+  opts.max_blocks = 1;
+  for (auto _ : state) {
+    out.clear();
+    std::uint64_t at = start;
+    for (;;) {
+      const auto r = dumpmill::codec::marker_inflate(gz, at, out, opts);
+      if (r.status == dumpmill::codec::MarkerInflateStatus::kFinalBlock) break;
+      if (r.status != dumpmill::codec::MarkerInflateStatus::kBoundary)
+        throw std::runtime_error("inflate");
+      at = r.end_bit;
+      if (out.size() >= kTrim + dumpmill::codec::kWindowSize) {
+        out.erase(out.begin(),
+                  out.end() - static_cast<std::ptrdiff_t>(dumpmill::codec::kWindowSize));
+      }
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.decoded_size));
+}
+BENCHMARK(BM_MarkerInflateBlockwise)->Unit(benchmark::kMillisecond);
+
 // A rank's start-up cost without an index: find + confirm the first block boundary after a
 // random compressed offset (confirmation decodes kConfirmBlocks blocks).
 void BM_FindChunkStart(benchmark::State& state) {
@@ -318,6 +350,69 @@ void BM_DecodeChunkQuarter(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * decoded));
 }
 BENCHMARK(BM_DecodeChunkQuarter)->Unit(benchmark::kMillisecond);
+
+// The corpus text cut into frames of `frame_bytes` (ZSTD_compress level 1, each frame declares
+// its size: pzstd-like), written beside the corpus on first use.
+const std::string& zstd_frames_file(std::size_t frame_bytes) {
+  static std::map<std::size_t, std::string> files;
+  auto it = files.find(frame_bytes);
+  if (it != files.end()) return it->second;
+  const Corpus& c = Corpus::get();
+  const std::vector<std::uint8_t> text = slurp(c.plain);
+  const std::string path = c.plain + ".frames-" + std::to_string(frame_bytes) + ".zst";
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) throw std::runtime_error("open " + path);
+  std::vector<std::uint8_t> frame(ZSTD_compressBound(frame_bytes));
+  for (std::size_t at = 0; at < text.size(); at += frame_bytes) {
+    const std::size_t n = std::min(frame_bytes, text.size() - at);
+    const std::size_t z = ZSTD_compress(frame.data(), frame.size(), text.data() + at, n, 1);
+    if (ZSTD_isError(z) || std::fwrite(frame.data(), 1, z, f) != z) {
+      throw std::runtime_error("zstd " + path);
+    }
+  }
+  if (std::fclose(f) != 0) throw std::runtime_error("close " + path);
+  return files.emplace(frame_bytes, path).first->second;
+}
+
+// Rank 0's planning cost for a multi-frame .zst: walk every frame and block header (no
+// decoding; the file is in the page cache). Rate in compressed bytes/s, plus frames/s.
+void BM_WalkZstdFrames(benchmark::State& state) {
+  const std::string& path = zstd_frames_file(static_cast<std::size_t>(state.range(0)));
+  std::size_t frames = 0;
+  std::uint64_t size = 0;
+  for (auto _ : state) {
+    const auto index = dumpmill::codec::walk_zstd_frames(path);
+    frames = index.frames.size();
+    size = index.file_size;
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+  state.counters["frames"] = static_cast<double>(frames);
+  state.counters["frames_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * frames), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_WalkZstdFrames)
+    ->ArgName("frame_bytes")
+    ->Arg(64 << 10)
+    ->Arg(1 << 20)
+    ->Unit(benchmark::kMillisecond);
+
+// Decoding the second half of a multi-frame .zst from its frame (open_zstd_at_frame) vs from
+// the file start (open_decoded discards the first half). Decoded bytes/s of the second half.
+void BM_ZstdSecondHalf(benchmark::State& state) {
+  const std::string& path = zstd_frames_file(1 << 20);
+  const auto index = dumpmill::codec::walk_zstd_frames(path);
+  const std::uint64_t half = *index.decoded_size / 2;
+  const auto& f = index.frames[*dumpmill::codec::zstd_frame_for_offset(index, half)];
+  for (auto _ : state) {
+    auto r = state.range(0) != 0 ? dumpmill::codec::open_zstd_at_frame(path, f.compressed_offset,
+                                                                       *f.decoded_offset, half)
+                                 : dumpmill::codec::open_decoded(path, Codec::kZstd, half);
+    benchmark::DoNotOptimize(drain(*r, UINT64_MAX));
+  }
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(state.iterations() * (*index.decoded_size - half)));
+}
+BENCHMARK(BM_ZstdSecondHalf)->ArgName("at_frame")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -17,17 +17,19 @@ using namespace dumpmill;
 namespace {
 
 constexpr const char* kUsage =
-    "usage: mpirun -n N dumpmill-bench-decode FILE.gz scan|indexed [SPACING_BYTES]\n"
+    "usage: mpirun -n N dumpmill-bench-decode FILE.gz scan|indexed|stream [SPACING_BYTES]\n"
     "  scan     every rank finds, decodes and checksums its slice (the parallel index build)\n"
     "  indexed  decode every byte from FILE.gz.dmidx (saved by a scan or a dumpmill run),\n"
     "           rank r taking the r-th of N equal decoded slices\n"
+    "  stream   one rank, no index: ISA-L from byte 0 with CRC32 (what `dumpmill run` does at 1 rank)\n"
     "Prints one JSON line on rank 0: decoded bytes, seconds (slowest rank), MB/s, peak RSS.\n";
 
 // Reads [begin, end) of the decoded stream through the production reader and drops it.
 std::uint64_t decode_slice(const std::string& path, const codec::GzipIndex& index,
                            std::uint64_t begin, std::uint64_t end) {
   if (begin >= end) return 0;
-  auto reader = codec::open_decoded(path, codec::Codec::kGzip, begin, &index);
+  auto reader = codec::open_decoded(path, codec::Codec::kGzip, begin,
+                                    index.points.empty() ? nullptr : &index);
   std::vector<char> buf(1 << 20);
   std::uint64_t got = 0;
   while (got < end - begin) {
@@ -82,6 +84,10 @@ int main(int argc, char** argv) {
       const std::uint64_t mine = decode_slice(path, *index, slice(comm.rank()), end);
       local_seconds = watch.seconds();
       decoded = comm.allreduce_sum(std::vector<std::uint64_t>{mine})[0];
+    } else if (mode == "stream" && comm.size() == 1) {
+      codec::GzipIndex none;
+      decoded = decode_slice(path, none, 0, UINT64_MAX);
+      local_seconds = watch.seconds();
     } else {
       if (comm.rank() == 0) std::fputs(kUsage, stderr);
       return 2;

@@ -7,7 +7,8 @@
 # Input: the e2e benchmark's generated dump (gzip -6, one member; generated here if missing).
 # dumpmill rows: "scan" = the parallel index build (each rank finds a block boundary in its slice,
 # decodes it, windows are resolved across ranks, CRC32 checked: a full decode with no sequential
-# pass and no index); "indexed" = every byte decoded by ISA-L from the saved index. Prints a
+# pass and no index); "indexed" = every byte decoded by ISA-L from the saved index; "stream" =
+# one rank, no index, ISA-L from byte 0 (what a 1-rank run does). Prints a
 # Markdown table of median wall seconds and decoded MB/s (per rank for dumpmill).
 set -euo pipefail
 
@@ -85,6 +86,7 @@ dumpmill_run() {
 time_tool "gzip -dc" 1 gzip -dc "$copy"
 time_tool "pigz -dc" 1 pigz -dc "$copy"
 time_tool "igzip -dc" 1 igzip -dc "$copy"
+dumpmill_run stream 1
 for n in $ranks; do dumpmill_run scan "$n"; done
 for n in $ranks; do dumpmill_run indexed "$n"; done
 

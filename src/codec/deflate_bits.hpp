@@ -75,6 +75,20 @@ class BitReader {
     }
   }
 
+  // Fast-path refill for hot loops: the caller checked has_bytes(8), so no bounds test here.
+  void refill_unchecked() noexcept {
+    std::uint64_t word;
+    std::memcpy(&word, bytes_.data() + pos_, 8);
+    buf_ |= word << count_;
+    pos_ += (63 - count_) >> 3;
+    count_ |= 56;
+  }
+  // True when at least k bytes are left to load. A refill_unchecked needs 8 and moves on by at
+  // most 7, so has_bytes(16) allows two of them.
+  bool has_bytes(std::uint64_t k) const noexcept { return pos_ + k <= bytes_.size(); }
+  // All buffered bits: after a refill the low 56+ are valid (above them: zeros or input bits).
+  std::uint64_t buffer() const noexcept { return buf_; }
+
   std::uint32_t peek(unsigned n) const noexcept {
     return static_cast<std::uint32_t>(buf_ & ((std::uint64_t{1} << n) - 1));
   }

@@ -110,8 +110,10 @@ TEST_P(ParallelIndexMatrix, EveryRankCountGivesAnIndexThatReproducesTheFile) {
     expect_index_reproduces(r.index, path, data);
     EXPECT_EQ(r.index.decoded_size, sequential.decoded_size);
     // More than one rank did real work wherever the stream has blocks the finder can see
-    // (igzip -0 on random data writes stored blocks, zlib dynamic ones: all findable).
-    if (ranks > 1 && std::string(comp.name) != "igzip0") {
+    // (igzip -0 on random data writes stored blocks, zlib dynamic ones: all findable). Not
+    // asserted on the quarter-size sanitizer inputs: gzip -6/-9 text of 625 KB is a handful of
+    // large blocks, and a slice may hold none the finder can confirm.
+    if (ranks > 1 && std::string(comp.name) != "igzip0" && codec::testing::kScale == 1) {
       EXPECT_GT(r.chunks, 1u);
     }
   }
