@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "dumpmill/codec/chunk_decode.hpp"
+#include "dumpmill/codec/chunk_scan.hpp"
 #include "dumpmill/codec/deflate_block_finder.hpp"
 #include "dumpmill/codec/gzip_index.hpp"
 #include "dumpmill/codec/marker_inflate.hpp"
@@ -415,5 +416,22 @@ void BM_ZstdSecondHalf(benchmark::State& state) {
 BENCHMARK(BM_ZstdSecondHalf)->ArgName("at_frame")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+// The serial step of the parallel gzip index: rank 0 composes one 32 KiB tail per rank
+// (plan::build_gzip_index_parallel); the cost per rank bounds how far the scheme scales.
+void BM_ComposeTails(benchmark::State& state) {
+  std::mt19937_64 rng(5);
+  std::vector<std::uint16_t> before(dumpmill::codec::kWindowSize);
+  std::vector<std::uint16_t> after(dumpmill::codec::kWindowSize);
+  for (auto& v : before) v = static_cast<std::uint16_t>(rng() % 256);
+  for (auto& v : after)
+    v = rng() % 3 == 0 ? static_cast<std::uint16_t>(dumpmill::codec::kMarkerBit | (rng() % 32768))
+                       : static_cast<std::uint16_t>(rng() % 256);
+  for (auto _ : state) {
+    auto out = dumpmill::codec::compose_tails(before, after);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_ComposeTails);
 
 BENCHMARK_MAIN();

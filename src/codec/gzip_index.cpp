@@ -432,7 +432,7 @@ std::string gzip_index_path(const std::string& input_path, const std::string& ca
 
 std::string store_gzip_index(const GzipIndex& index, const std::string& input_path,
                              const std::string& cache_dir, IndexPlacement placement) {
-  const std::string index_path = gzip_index_path(input_path, cache_dir, placement);
+  std::string index_path = gzip_index_path(input_path, cache_dir, placement);
   const std::filesystem::path dir = std::filesystem::path(index_path).parent_path();
   if (!dir.empty()) {
     std::error_code ec;

@@ -125,12 +125,13 @@ std::vector<std::uint8_t> resolve_window(const std::string& path, std::uint64_t 
                                          std::uint64_t available) {
   const std::vector<std::uint16_t> before(chunk_window.begin(), chunk_window.end());
   std::vector<std::uint16_t> resolved = codec::compose_tails(before, symbols);
-  const std::size_t keep = static_cast<std::size_t>(std::min<std::uint64_t>(resolved.size(), available));
+  const std::size_t keep =
+      static_cast<std::size_t>(std::min<std::uint64_t>(resolved.size(), available));
   std::vector<std::uint8_t> bytes;
   if (!codec::window_bytes(std::span(resolved).last(keep), bytes)) {
-    throw InputError(path, bit / 8,
-                     "the window at bit " + std::to_string(bit) +
-                         " refers to bytes before the member's start");
+    throw InputError(
+        path, bit / 8,
+        "the window at bit " + std::to_string(bit) + " refers to bytes before the member's start");
   }
   return bytes;
 }
@@ -148,9 +149,10 @@ std::uint32_t crc_from(const std::string& path, const codec::GzipCheckpoint& sta
   std::uint32_t crc = 0;
   std::uint64_t left = size;
   while (left > 0) {
-    const std::size_t n =
-        reader->read(buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size())));
-    if (n == 0) throw InputError(path, start.in_bit_offset / 8, "chunk decodes shorter the second time");
+    const std::size_t n = reader->read(
+        buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size())));
+    if (n == 0)
+      throw InputError(path, start.in_bit_offset / 8, "chunk decodes shorter the second time");
     crc = codec::gzip_crc32(crc, std::span(reinterpret_cast<const std::uint8_t*>(buf.data()), n));
     left -= n;
   }
@@ -284,8 +286,8 @@ ParallelIndexResult build_gzip_index_parallel(const std::string& path, std::uint
       for (std::size_t i = 0; i < chunks.size(); ++i) {
         const ChunkSummary& s = chunks[i];
         WireReader r(crcs[static_cast<std::size_t>(s.rank)]);
-        total_crc = codec::gzip_crc32_combine(total_crc, static_cast<std::uint32_t>(r.u64()),
-                                              s.size);
+        total_crc =
+            codec::gzip_crc32_combine(total_crc, static_cast<std::uint32_t>(r.u64()), s.size);
         total = bases[i];
         if (i > 0)
           index.points.push_back(codec::GzipCheckpoint{s.start_bit, total, false, windows[i]});

@@ -80,8 +80,8 @@ struct Compressor {
 };
 
 const Compressor kCompressors[] = {
-    {"gzip1", "gzip -1", 0}, {"gzip6", "gzip -6", 0},   {"gzip9", "gzip -9", 0},
-    {"pigz", "pigz -p 2", 0}, {"zlib1", nullptr, 1},    {"zlib9", nullptr, 9},
+    {"gzip1", "gzip -1", 0},   {"gzip6", "gzip -6", 0},   {"gzip9", "gzip -9", 0},
+    {"pigz", "pigz -p 2", 0},  {"zlib1", nullptr, 1},     {"zlib9", nullptr, 9},
     {"igzip0", "igzip -0", 0}, {"igzip3", "igzip -3", 0},
 };
 
@@ -189,8 +189,9 @@ TEST(ParallelIndex, SeveralMembersFallBack) {
   const Bytes a = codec::testing::clickstream_text(600'000, 34);
   const Bytes b = codec::testing::clickstream_text(600'000, 35);
   const std::string path = dir.file("two.gz");
-  codec::testing::write_file(path, codec::testing::concat({codec::testing::zlib_compress(a, 6, 31),
-                                                           codec::testing::zlib_compress(b, 6, 31)}));
+  codec::testing::write_file(path,
+                             codec::testing::concat({codec::testing::zlib_compress(a, 6, 31),
+                                                     codec::testing::zlib_compress(b, 6, 31)}));
   for (const int ranks : {1, 3}) {
     const ParallelIndexResult r = build(path, ranks, 64 << 10);
     EXPECT_FALSE(r.built);

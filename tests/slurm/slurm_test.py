@@ -4,12 +4,17 @@
   start | stop                 the ctest fixture: start the cluster, stop it (always, by PID)
   sbatch-sample                sbatch --wait the template on the bundled sample at 2 tasks
   sbatch-missing-input         a job whose input is missing fails, and sbatch --wait says so
-  daily-empty-landing          the daily wrapper on an empty landing directory is a no-op, exit 0
-  scrontab                     slurm/dumpmill.scrontab with a one-minute schedule runs for real
+  sbatch-array                 slurm/dumpmill-array.sbatch as a 2-task array over 2 dumps: one result per
+                               dump, task K on line K of the list; a task id past the list fails alone
+  daily-empty-landing          the daily wrapper (dumpmill ingest) on an empty landing directory:
+                               "nothing new", exit 0
+  scrontab                     slurm/dumpmill.scrontab with a one-minute schedule runs for real: the
+                               first run ingests the dropped dump, the next one says "nothing new"
 
 Exit 0 pass, 1 fail, 77 skip (with the reason on stderr).
 """
 import argparse
+import gzip
 import json
 import os
 import re
@@ -85,12 +90,12 @@ def memory_line(log):
     return m.group(1)
 
 
-def check_report(report_path, ranks):
+def check_report(report_path, ranks, records=SAMPLE_RECORDS):
     check(os.path.exists(report_path), f"no {report_path}")
     with open(report_path, encoding="utf-8") as f:
         rep = json.load(f)
-    check(rep["records_read"] == SAMPLE_RECORDS, f"records_read {rep['records_read']} != {SAMPLE_RECORDS}")
-    check(rep["valid"] == SAMPLE_RECORDS, f"valid {rep['valid']} != {SAMPLE_RECORDS}")
+    check(rep["records_read"] == records, f"records_read {rep['records_read']} != {records}")
+    check(rep["valid"] == records, f"valid {rep['valid']} != {records}")
     check(rep["rejected"] == 0, f"rejected {rep['rejected']} != 0")
     check(rep["ranks"] == ranks, f"ranks {rep['ranks']} != {ranks}: srun did not start {ranks} MPI ranks")
     check(rep["accounting_holds"] is True, "accounting does not hold")
@@ -186,21 +191,69 @@ def cmd_sbatch_missing_input(a):
     check(not os.path.exists(os.path.join(out, "report.json")), "a failed run left a report")
 
 
+def cmd_sbatch_array(a):
+    work = fresh_dir(os.path.join(a.work, "sbatch-array"))
+    dumps = fresh_dir(os.path.join(work, "dumps"))
+    # Two dumps told apart by their size: the sample, and its first HEAD lines under another name.
+    head = 400
+    shutil.copy(os.path.join(a.repo, SAMPLE), os.path.join(dumps, "clickstream-enwiki-2024-11.tsv.gz"))
+    with gzip.open(os.path.join(a.repo, SAMPLE), "rb") as src, \
+            gzip.open(os.path.join(dumps, "clickstream-dewiki-2024-10.tsv.gz"), "wb") as dst:
+        dst.writelines(src.readlines()[:head])
+    # Relative entries (to the submit directory), with a comment and a blank line the script skips.
+    with open(os.path.join(work, "inputs.txt"), "w", encoding="utf-8") as f:
+        f.write("# wiki x month\ndumps/clickstream-enwiki-2024-11.tsv.gz\n\ndumps/clickstream-dewiki-2024-10.tsv.gz\n")
+    array_script = os.path.join(a.repo, "slurm/dumpmill-array.sbatch")
+    job_ini = os.path.join(a.repo, "jobs/clickstream.ini")
+    p = run(["sbatch", "--wait", "--parsable", "--array=0-1", "-n", "1", array_script, "inputs.txt", "results",
+             job_ini, "--progress", "never"], cwd=work, env=job_env(a))
+    sys.stdout.write(p.stdout + p.stderr)
+    check(p.returncode == 0, f"sbatch --wait of the array exited {p.returncode}")
+    array_job = p.stdout.strip().split(";")[0]
+    template = os.path.join(a.repo, "slurm/dumpmill.sbatch")
+    for task, (stem, records) in enumerate([("clickstream-enwiki-2024-11", SAMPLE_RECORDS),
+                                            ("clickstream-dewiki-2024-10", head)]):
+        # #SBATCH --output=dumpmill-%A_%a.out: one log per task in the submit directory.
+        log_path = os.path.join(work, f"dumpmill-{array_job}_{task}.out")
+        check(os.path.exists(log_path), f"no task log {log_path}")
+        log = read(log_path)
+        print(f"--- {log_path}\n{log}---", flush=True)
+        check(f"task {task} of 2: dumps/{stem}.tsv.gz -> results/{stem} (via {template})" in log,
+              f"task {task} did not pick line {task} of the list through {template}")
+        check("srun --mpi=pmix --kill-on-bad-exit=1" in log, "the task did not launch through dumpmill.sbatch")
+        check("dumpmill exited with code 0" in log, f"task {task} did not end with dumpmill's exit code 0")
+        check_report(os.path.join(work, "results", stem, "report.json"), ranks=1, records=records)
+    check(sorted(os.listdir(os.path.join(work, "results"))) ==
+          ["clickstream-dewiki-2024-10", "clickstream-enwiki-2024-11"], "results holds other than one dir per dump")
+
+    # A task past the end of the list fails alone, with exit code 2 and a message saying why.
+    p = run(["sbatch", "--wait", "--parsable", "--array=2", "-n", "1", array_script, "inputs.txt", "results",
+             job_ini], cwd=work, env=job_env(a))
+    sys.stdout.write(p.stdout + p.stderr)
+    check(p.returncode != 0, "sbatch --wait exited 0 for a task past the end of the list")
+    bad_job = p.stdout.strip().split(";")[0]
+    log = read(os.path.join(work, f"dumpmill-{bad_job}_2.out"))
+    print(log)
+    check("task 2 but 'inputs.txt' names only 2 input(s)" in log, "the task past the list did not say why it failed")
+    check(job_field(bad_job, "ExitCode") == "2:0", f"exit code {job_field(bad_job, 'ExitCode')}, not 2")
+
+
 def cmd_daily_empty_landing(a):
     work = fresh_dir(os.path.join(a.work, "daily-empty"))
     landing = fresh_dir(os.path.join(work, "landing"))
-    results = os.path.join(work, "results")
+    warehouse = os.path.join(work, "warehouse")
     p = run(["sbatch", "--wait", "-n", "1", f"--output={work}/daily-%j.out",
              os.path.join(a.repo, "slurm/dumpmill-daily.sh"), os.path.join(a.repo, "jobs/clickstream.ini"),
-             landing, results], cwd=a.repo, env=job_env(a))
+             landing, warehouse], cwd=a.repo, env=job_env(a))
     sys.stdout.write(p.stdout + p.stderr)
     check(p.returncode == 0, f"the daily wrapper on an empty landing directory exited {p.returncode}")
     logs = [f for f in os.listdir(work) if f.startswith("daily-")]
     check(len(logs) == 1, f"expected one job log, found {logs}")
     log = read(os.path.join(work, logs[0]))
     print(log)
-    check(f"nothing to do: no dump in {landing}" in log, "the wrapper did not say 'nothing to do'")
-    check(not os.path.exists(results), "an empty landing directory produced a result directory")
+    check(re.search(r"^nothing new$", log, re.M) is not None, "dumpmill ingest did not say 'nothing new'")
+    check("dumpmill exited with code 0" in log, "the wrapper did not log dumpmill's exit code 0")
+    check(os.listdir(os.path.join(warehouse, "results")) == [], "an empty landing directory produced a result")
 
 
 # --- scrontab -----------------------------------------------------------------------------
@@ -219,7 +272,7 @@ def cmd_scrontab(a):
     print(f"scrontab ready in {time.monotonic() - t0:.0f} s: {scrontab}")
 
     work = fresh_dir(os.path.join(a.work, "scrontab"))
-    for d in ("landing", "results", "logs"):
+    for d in ("landing", "logs"):
         os.makedirs(os.path.join(work, d))
     shutil.copy(os.path.join(a.repo, SAMPLE), os.path.join(work, "landing"))
 
@@ -249,21 +302,37 @@ def cmd_scrontab(a):
         cron_job = q[0]
 
         log_path = os.path.join(work, "logs", "dumpmill-daily.log")
-        deadline = time.monotonic() + 150  # next whole minute + Slurm's scheduling pass + the run
-        log = ""
-        while time.monotonic() < deadline:
-            log = read(log_path) if os.path.exists(log_path) else ""
-            # The end of a run: dumpmill's exit code, or the template refusing to start.
-            if "dumpmill exited with code" in log or "no dumpmill binary" in log:
-                break
-            time.sleep(2)
-        print(f"--- {log_path}\n{log}---", flush=True)
-        check("dumpmill exited with code 0" in log, "the cron run did not finish with exit code 0 in time")
-        check(f"job {cron_job} 'dumpmill-daily'" in log, "the log is not from the cron job")
-        days = os.listdir(os.path.join(work, "results"))
-        check(len(days) == 1 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", days[0]) is not None,
-              f"expected one dated result directory, found {days}")
-        check_report(os.path.join(work, "results", days[0], "report.json"), ranks=2)
+
+        def wait_for_run(n):
+            """The log once the n-th cron run has ended (each run ends with dumpmill's exit code)."""
+            deadline = time.monotonic() + 150  # next whole minute + Slurm's scheduling pass + the run
+            log = ""
+            while time.monotonic() < deadline:
+                log = read(log_path) if os.path.exists(log_path) else ""
+                if log.count("dumpmill exited with code") >= n or "no dumpmill binary" in log:
+                    break
+                time.sleep(2)
+            print(f"--- {log_path} after run {n}\n{log}---", flush=True)
+            check(log.count("dumpmill exited with code 0") >= n, f"cron run {n} did not finish with exit code 0 in time")
+            return log.split("dumpmill exited with code")[n - 1]
+
+        # Run 1: the dump dropped in the landing directory is ingested.
+        first = wait_for_run(1)
+        check(f"job {cron_job} 'dumpmill-daily'" in first, "the log is not from the cron job")
+        name = os.path.basename(SAMPLE)
+        stem = name.split(".tsv")[0]
+        check(re.search(rf"^\[ingest\] {re.escape(name)}: done v1, {SAMPLE_RECORDS} rows read", first, re.M)
+              is not None, "cron run 1 did not ingest the new dump")
+        warehouse = os.path.join(work, "warehouse")
+        check(os.readlink(os.path.join(warehouse, "results", stem, "current")) == "v1", "no current -> v1")
+        check_report(os.path.join(warehouse, "results", stem, "current", "report.json"), ranks=2)
+        check(os.path.exists(os.path.join(warehouse, "cumulative.sqlite")), "no cumulative.sqlite")
+        # Run 2, a minute later: nothing new, nothing rewritten.
+        report_mtime = os.stat(os.path.join(warehouse, "results", stem, "current", "report.json")).st_mtime_ns
+        second = wait_for_run(2)
+        check(re.search(r"^nothing new$", second, re.M) is not None, "cron run 2 did not report 'nothing new'")
+        check(os.stat(os.path.join(warehouse, "results", stem, "current", "report.json")).st_mtime_ns
+              == report_mtime, "cron run 2 rewrote the result")
         # Slurm re-queues the same job for its next minute: the entry is periodic, not one-shot.
         for _ in range(50):
             q = run(["squeue", "-h", "-j", cron_job, "-o", "%T"]).stdout.strip()
@@ -279,7 +348,7 @@ def cmd_scrontab(a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["start", "stop", "sbatch-sample", "sbatch-missing-input",
+    ap.add_argument("command", choices=["start", "stop", "sbatch-sample", "sbatch-missing-input", "sbatch-array",
                                         "daily-empty-landing", "scrontab"])
     ap.add_argument("--repo", required=True)
     ap.add_argument("--cluster", required=True, help="the local cluster's directory")
@@ -298,7 +367,7 @@ def main():
         return 1
     os.makedirs(a.work, exist_ok=True)
     handler = {"start": cmd_start, "stop": cmd_stop, "sbatch-sample": cmd_sbatch_sample,
-               "sbatch-missing-input": cmd_sbatch_missing_input,
+               "sbatch-missing-input": cmd_sbatch_missing_input, "sbatch-array": cmd_sbatch_array,
                "daily-empty-landing": cmd_daily_empty_landing, "scrontab": cmd_scrontab}[a.command]
     try:
         rc = handler(a)

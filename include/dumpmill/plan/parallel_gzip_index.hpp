@@ -17,7 +17,7 @@ struct ParallelIndexResult {
   // unknown-window references, corrupt data ...): the caller then builds the index in one
   // sequential pass, which also gives the precise error for corrupt input. Empty when built.
   std::string fallback_reason;
-  codec::GzipIndex index;  // rank 0 only
+  codec::GzipIndex index;    // rank 0 only
   std::uint64_t chunks = 0;  // ranks whose range held a block boundary
   // Wall time of each step (slowest rank): find block starts, decode chunks, resolve windows
   // and check the CRC.
