@@ -21,7 +21,8 @@ constexpr const char* kUsage =
     "  scan     every rank finds, decodes and checksums its slice (the parallel index build)\n"
     "  indexed  decode every byte from FILE.gz.dmidx (saved by a scan or a dumpmill run),\n"
     "           rank r taking the r-th of N equal decoded slices\n"
-    "  stream   one rank, no index: ISA-L from byte 0 with CRC32 (what `dumpmill run` does at 1 rank)\n"
+    "  stream   one rank, no index: ISA-L from byte 0 with CRC32 (what `dumpmill run` does at 1 "
+    "rank)\n"
     "Prints one JSON line on rank 0: decoded bytes, seconds (slowest rank), MB/s, peak RSS.\n";
 
 // Reads [begin, end) of the decoded stream through the production reader and drops it.
