@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "dumpmill/cli/clickstream_pipeline.hpp"
+#include "dumpmill/cli/exit_on_error.hpp"
 #include "dumpmill/cli/ingest_cumulative.hpp"
 #include "dumpmill/cli/ingest_landing.hpp"
 #include "dumpmill/cli/ingest_lock.hpp"
@@ -36,14 +37,17 @@ Ingests every dump in the landing directory that is new or changed since the las
 result per dump, under mpirun or srun like `dumpmill run`:
   WAREHOUSE/manifest.sqlite          one row per input version: name, path, size, mtime, XXH3-64
                                      checksum, status (pending|running|done|failed), message,
-                                     version, result directory, holder pid, times, rows read
+                                     version, result directory, holder pid, times, rows read,
+                                     attempts (runs started since one last finished)
   WAREHOUSE/results/STEM/vN/         the job's results for version N of a dump (STEM = its file
                                      name without .gz/.zst and .tsv), as `dumpmill run` writes them
   WAREHOUSE/results/STEM/current     symlink to the published version; older versions stay
   WAREHOUSE/cumulative.sqlite        articles and types summed over every dump's current result
   WAREHOUSE/ingest.lock              flock(2)-held by the running ingest (holds its pid)
 A changed file with the same name (other checksum) becomes a new version; `current` moves only
-when it succeeded. Prints one line per input, "nothing new" when nothing needed work, and
+when it succeeded. A failed input is retried by every later run, except one whose run died
+(a rank aborted, the job was killed) 3 times in a row: that is marked failed and skipped until
+its content changes. Prints one line per input, "nothing new" when nothing needed work, and
 "another ingest is running (pid N)" (exit 0) when the warehouse is locked.
 Exit codes: 0 ok (or nothing new, or locked), else the first failed input's code (see `dumpmill
 --help`). --input and --output do not apply: inputs come from --landing, results go under
@@ -199,13 +203,19 @@ std::vector<WorkItem> plan_work(Manifest& manifest, const JobConfig& job,
               latest->finished_utc + ")");
         continue;
       }
+      if (gave_up(*latest)) {  // printed even with --quiet: it needs a person
+        say(f.name + ": skipped (gave up after " + std::to_string(kMaxAttempts) +
+            " attempts; replace the file to retry)");
+        continue;
+      }
       item.id = latest->id;
       item.version = latest->version;
       item.why = latest->status == InputStatus::kFailed ? "retry after: " + latest->message
                  : latest->message.empty()              ? std::string("pending")
                                                         : latest->message;
     } else {
-      if (latest && latest->status != InputStatus::kDone)
+      // A row given up on keeps its message and count: the record of why.
+      if (latest && latest->status != InputStatus::kDone && !gave_up(*latest))
         manifest.mark_failed(latest->id,
                              "superseded by a changed file of the same name before it was done",
                              utc_timestamp());
@@ -254,8 +264,12 @@ int run_ingest(const JobConfig& job, const IngestOptions& options, shuffle::MpiC
       }
       w.u8(1);
       manifest.emplace((warehouse / "manifest.sqlite").string());
-      if (const int n = manifest->recover_running())
-        say(std::to_string(n) + " input(s) left running by a killed ingest: redone");
+      const Manifest::Recovered recovered = manifest->recover_running();
+      if (recovered.redone)
+        say(std::to_string(recovered.redone) + " input(s) left running by a killed ingest: redone");
+      if (recovered.given_up)
+        say(std::to_string(recovered.given_up) + " input(s) left running by a killed ingest: " +
+            "given up (" + std::to_string(kMaxAttempts) + " attempts died)");
       remove_leftovers(warehouse);
       const std::vector<WorkItem> planned = plan_work(*manifest, job, options);
       w.u64(planned.size());
@@ -311,10 +325,11 @@ int run_ingest(const JobConfig& job, const IngestOptions& options, shuffle::MpiC
       why = e.what();
     } catch (const Error& e) {
       // Only this rank knows; the caller aborts the run. Rank 0 records why first (a rank that
-      // dies otherwise leaves the row `running`, which the next ingest redoes).
+      // dies otherwise leaves the row `running`, which the next ingest redoes); either way the
+      // attempt counts toward kMaxAttempts.
       if (root) {
         try {
-          manifest->mark_failed(item.id, e.what(), utc_timestamp());
+          manifest->mark_dying(item.id, e.what(), utc_timestamp());
         } catch (const Error& m) {
           std::fprintf(stderr, "dumpmill: manifest not updated: %s\n", m.what());
         }
@@ -403,28 +418,10 @@ int ingest_command(const std::vector<std::string>& args, const po::options_descr
 
   shuffle::MpiEnvironment env;
   shuffle::MpiComm comm;
-  try {
+  return exit_on_error(comm, [&] {
     const JobConfig job = load_job(vm["job"].as<std::string>(), overrides);
     return run_ingest(job, options, comm);
-  } catch (const ConfigError& e) {  // every rank read the same job file and failed the same way
-    if (comm.rank() == 0) std::fprintf(stderr, "dumpmill: error: %s\n", e.what());
-    return e.exit_code();
-  } catch (const CollectiveError& e) {
-    if (comm.rank() == 0) std::fprintf(stderr, "dumpmill: error: %s\n", e.what());
-    return e.exit_code();
-  } catch (const Error& e) {
-    std::fprintf(stderr, "dumpmill: error: %s%s\n",
-                 comm.size() > 1 ? ("rank " + std::to_string(comm.rank()) + ": ").c_str() : "",
-                 e.what());
-    std::fflush(stderr);
-    if (comm.size() > 1) comm.abort(e.exit_code());
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "dumpmill: internal error on rank %d: %s\n", comm.rank(), e.what());
-    std::fflush(stderr);
-    if (comm.size() > 1) comm.abort(1);
-    return 1;
-  }
+  });
 }
 
 }  // namespace dumpmill::cli

@@ -26,12 +26,20 @@ CREATE TABLE IF NOT EXISTS inputs (
   finished_utc TEXT NOT NULL DEFAULT '',
   records_read INTEGER NOT NULL DEFAULT 0,
   seconds REAL NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
   UNIQUE (name, version));
 )";
 
+// Manifests written before `attempts` existed get the column in place; 0 for every old row,
+// so a row left running by the old binary has two more tries.
+constexpr const char* kAddAttempts =
+    "ALTER TABLE inputs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0";
+
+static_assert(kMaxAttempts == 3, "Manifest::kGaveUpMessage spells the limit out");
+
 constexpr const char* kColumns =
     "id, name, path, size, mtime_ns, ctime_ns, inode, checksum, job, status, message, version, "
-    "result_dir, holder_pid, started_utc, finished_utc, records_read, seconds";
+    "result_dir, holder_pid, started_utc, finished_utc, records_read, seconds, attempts";
 
 InputVersion read_row(const sql::Statement& s) {
   InputVersion v;
@@ -54,6 +62,7 @@ InputVersion read_row(const sql::Statement& s) {
   v.finished_utc = s.column_text(c++);
   v.records_read = s.column_int64(c++);
   v.seconds = s.column_double(c++);
+  v.attempts = s.column_int64(c++);
   return v;
 }
 
@@ -80,18 +89,38 @@ InputStatus parse_status(std::string_view word) {
   throw OutputError("manifest: unknown input status '" + std::string(word) + "'");
 }
 
+bool gave_up(const InputVersion& v) {
+  return v.status == InputStatus::kFailed && v.attempts >= kMaxAttempts;
+}
+
 Manifest::Manifest(const std::string& path) : db_(path) {
   // 10 s: the longest a reader's query over a few thousand rows could plausibly hold the file.
   db_.exec("PRAGMA busy_timeout = 10000");
   db_.exec(kSchema);
+  bool has_attempts = false;
+  {
+    sql::Statement columns = db_.prepare("PRAGMA table_info(inputs)");  // column 1 is the name
+    while (columns.step())
+      if (columns.column_text(1) == "attempts") has_attempts = true;
+  }
+  if (!has_attempts) db_.exec(kAddAttempts);
 }
 
-int Manifest::recover_running() {
-  sql::Statement s = db_.prepare(
+Manifest::Recovered Manifest::recover_running() {
+  Recovered r;
+  sql::Statement give_up = db_.prepare(
+      "UPDATE inputs SET status = 'failed', message = ?1 WHERE status = 'running' AND "
+      "attempts >= ?2");
+  give_up.bind_text(1, kGaveUpMessage);
+  give_up.bind_int64(2, kMaxAttempts);
+  give_up.step();
+  r.given_up = sqlite3_changes(db_.get());
+  sql::Statement redo = db_.prepare(
       "UPDATE inputs SET status = 'pending', message = 'the ingest that ran it (pid ' || "
       "holder_pid || ') died before it finished; redone' WHERE status = 'running'");
-  s.step();
-  return sqlite3_changes(db_.get());
+  redo.step();
+  r.redone = sqlite3_changes(db_.get());
+  return r;
 }
 
 std::optional<InputVersion> Manifest::latest(const std::string& name) {
@@ -140,7 +169,7 @@ void Manifest::mark_running(std::int64_t id, std::int64_t holder_pid,
                             const std::string& started_utc) {
   sql::Statement s = db_.prepare(
       "UPDATE inputs SET status = 'running', holder_pid = ?2, started_utc = ?3, "
-      "finished_utc = '' WHERE id = ?1");
+      "finished_utc = '', attempts = attempts + 1 WHERE id = ?1");
   s.bind_int64(1, id);
   s.bind_int64(2, holder_pid);
   s.bind_text(3, started_utc);
@@ -151,7 +180,7 @@ void Manifest::mark_done(std::int64_t id, std::int64_t records_read, double seco
                          const std::string& finished_utc) {
   sql::Statement s = db_.prepare(
       "UPDATE inputs SET status = 'done', message = '', records_read = ?2, seconds = ?3, "
-      "finished_utc = ?4 WHERE id = ?1");
+      "finished_utc = ?4, attempts = 0 WHERE id = ?1");
   s.bind_int64(1, id);
   s.bind_int64(2, records_read);
   s.bind_double(3, seconds);
@@ -161,11 +190,23 @@ void Manifest::mark_done(std::int64_t id, std::int64_t records_read, double seco
 
 void Manifest::mark_failed(std::int64_t id, const std::string& message,
                            const std::string& finished_utc) {
+  set_failed(id, message, finished_utc, true);
+}
+
+void Manifest::mark_dying(std::int64_t id, const std::string& message,
+                          const std::string& finished_utc) {
+  set_failed(id, message, finished_utc, false);
+}
+
+void Manifest::set_failed(std::int64_t id, const std::string& message,
+                          const std::string& finished_utc, bool finished) {
   sql::Statement s = db_.prepare(
-      "UPDATE inputs SET status = 'failed', message = ?2, finished_utc = ?3 WHERE id = ?1");
+      "UPDATE inputs SET status = 'failed', message = ?2, finished_utc = ?3, "
+      "attempts = CASE WHEN ?4 THEN 0 ELSE attempts END WHERE id = ?1");
   s.bind_int64(1, id);
   s.bind_text(2, message);
   s.bind_text(3, finished_utc);
+  s.bind_int64(4, finished ? 1 : 0);
   s.step();
 }
 

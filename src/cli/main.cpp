@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dumpmill/cli/clickstream_pipeline.hpp"
+#include "dumpmill/cli/exit_on_error.hpp"
 #include "dumpmill/cli/ingest_command.hpp"
 #include "dumpmill/cli/job_config.hpp"
 #include "dumpmill/core/error.hpp"
@@ -98,30 +99,12 @@ int run_command(const std::vector<std::string>& args) {
 
   shuffle::MpiEnvironment env;
   shuffle::MpiComm comm;
-  try {
+  return cli::exit_on_error(comm, [&] {
     const cli::JobConfig job = cli::load_job(vm["job"].as<std::string>(), overrides);
     const report::RunReport rep = cli::run_clickstream(job, comm);
     if (comm.rank() == 0 && !quiet) std::fputs(report::to_text(rep).c_str(), stdout);
     return rep.accounting_holds() ? 0 : 6;
-  } catch (const ConfigError& e) {  // every rank read the same job file and failed the same way
-    if (comm.rank() == 0) std::fprintf(stderr, "dumpmill: error: %s\n", e.what());
-    return e.exit_code();
-  } catch (const cli::CollectiveError& e) {
-    if (comm.rank() == 0) std::fprintf(stderr, "dumpmill: error: %s\n", e.what());
-    return e.exit_code();
-  } catch (const Error& e) {
-    std::fprintf(stderr, "dumpmill: error: %s%s\n",
-                 comm.size() > 1 ? ("rank " + std::to_string(comm.rank()) + ": ").c_str() : "",
-                 e.what());
-    std::fflush(stderr);
-    if (comm.size() > 1) comm.abort(e.exit_code());
-    return e.exit_code();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "dumpmill: internal error on rank %d: %s\n", comm.rank(), e.what());
-    std::fflush(stderr);
-    if (comm.size() > 1) comm.abort(1);
-    return 1;
-  }
+  });
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "dumpmill/cli/ingest_landing.hpp"
 #include "dumpmill/core/error.hpp"
+#include "dumpmill/sql/db.hpp"
 
 namespace dumpmill::cli {
 namespace {
@@ -75,16 +76,141 @@ TEST(Manifest, RunningRowsOfADeadHolderBecomePending) {
   m.mark_running(a, 999999, "t");
   m.mark_running(b, 999999, "t");
   m.mark_done(b, 5, 0.1, "t2");
-  EXPECT_EQ(m.recover_running(), 1);
+  EXPECT_EQ(m.recover_running().redone, 1);
   const std::optional<InputVersion> ra = m.latest("a.tsv");
   ASSERT_TRUE(ra.has_value());
   EXPECT_EQ(ra->status, InputStatus::kPending);
   EXPECT_NE(ra->message.find("pid 999999"), std::string::npos) << ra->message;
   EXPECT_EQ(m.latest("b.tsv")->status, InputStatus::kDone) << "done rows are left alone";
-  EXPECT_EQ(m.recover_running(), 0);
+  EXPECT_EQ(m.recover_running().redone, 0);
   m.update_seen(a, "/elsewhere/a.tsv", FileStat{7, 8, 9, 10});
   EXPECT_EQ(m.latest("a.tsv")->path, "/elsewhere/a.tsv");
   EXPECT_EQ(m.latest("a.tsv")->stat, (FileStat{7, 8, 9, 10}));
+  fs::remove_all(dir);
+}
+
+TEST(Manifest, AttemptsCountRunsSinceTheLastOneThatFinished) {
+  const fs::path dir = temp_dir("manifest-attempts");
+  Manifest m((dir / "manifest.sqlite").string());
+  const std::int64_t a = m.add(version_of("a.tsv", 1, "1"));
+  EXPECT_EQ(m.latest("a.tsv")->attempts, 0);
+  m.mark_running(a, 1, "t");
+  m.mark_running(a, 2, "t");
+  EXPECT_EQ(m.latest("a.tsv")->attempts, 2);
+  m.mark_dying(a, "rank 0: a.tsv: bad", "t2");
+  EXPECT_EQ(m.latest("a.tsv")->status, InputStatus::kFailed);
+  EXPECT_EQ(m.latest("a.tsv")->attempts, 2) << "a run that dies still counts";
+  m.mark_running(a, 3, "t");
+  m.mark_failed(a, "a.tsv: truncated at byte 7", "t2");
+  EXPECT_EQ(m.latest("a.tsv")->attempts, 0) << "every rank saw it: the run finished";
+  EXPECT_FALSE(gave_up(*m.latest("a.tsv")));
+  m.mark_running(a, 4, "t");
+  m.mark_done(a, 5, 0.1, "t2");
+  EXPECT_EQ(m.latest("a.tsv")->attempts, 0);
+  fs::remove_all(dir);
+}
+
+TEST(Manifest, AnOldManifestGainsTheAttemptsColumnInPlace) {
+  const fs::path dir = temp_dir("manifest-upgrade");
+  const std::string path = (dir / "manifest.sqlite").string();
+  {
+    // The schema as written before `attempts`, with a row left running by the old binary.
+    sql::Db old(path);
+    old.exec(R"(
+CREATE TABLE IF NOT EXISTS inputs (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  ctime_ns INTEGER NOT NULL,
+  inode INTEGER NOT NULL,
+  checksum TEXT NOT NULL,
+  job TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed')),
+  message TEXT NOT NULL DEFAULT '',
+  version INTEGER NOT NULL,
+  result_dir TEXT NOT NULL,
+  holder_pid INTEGER NOT NULL DEFAULT 0,
+  started_utc TEXT NOT NULL DEFAULT '',
+  finished_utc TEXT NOT NULL DEFAULT '',
+  records_read INTEGER NOT NULL DEFAULT 0,
+  seconds REAL NOT NULL DEFAULT 0,
+  UNIQUE (name, version));
+INSERT INTO inputs (name, path, size, mtime_ns, ctime_ns, inode, checksum, job, status, version,
+                    result_dir, holder_pid)
+  VALUES ('a.tsv', '/landing/a.tsv', 1, 2, 3, 4, 'aa', 'clickstream', 'running', 1,
+          'results/a/v1', 777);
+)");
+  }
+  {
+    Manifest m(path);
+    const std::optional<InputVersion> a = m.latest("a.tsv");
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(a->attempts, 0);
+    EXPECT_EQ(a->holder_pid, 777) << "old rows are kept";
+    m.mark_running(a->id, 778, "t");
+    EXPECT_EQ(m.latest("a.tsv")->attempts, 1);
+  }
+  Manifest reopened(path);  // the column exists now: no second ALTER TABLE (it would throw)
+  EXPECT_EQ(reopened.latest("a.tsv")->attempts, 1);
+  EXPECT_EQ(reopened.all().size(), 1u);
+  fs::remove_all(dir);
+}
+
+TEST(Manifest, GivesUpOnTheThirdAttemptThatDied) {
+  const fs::path dir = temp_dir("manifest-give-up");
+  Manifest m((dir / "manifest.sqlite").string());
+  const std::int64_t a = m.add(version_of("a.tsv", 1, "1"));
+  const std::int64_t b = m.add(version_of("b.tsv", 1, "2"));
+  for (int attempt = 1; attempt < kMaxAttempts; ++attempt) {
+    m.mark_running(a, 100 + attempt, "t");
+    const Manifest::Recovered r = m.recover_running();
+    EXPECT_EQ(r.redone, 1) << "attempt " << attempt;
+    EXPECT_EQ(r.given_up, 0) << "attempt " << attempt;
+    EXPECT_EQ(m.latest("a.tsv")->status, InputStatus::kPending);
+  }
+  m.mark_running(a, 103, "t");
+  m.mark_running(b, 103, "t");  // b's first death: redone, not given up
+  const Manifest::Recovered r = m.recover_running();
+  EXPECT_EQ(r.given_up, 1);
+  EXPECT_EQ(r.redone, 1);
+  const std::optional<InputVersion> ra = m.latest("a.tsv");
+  EXPECT_EQ(ra->status, InputStatus::kFailed);
+  EXPECT_EQ(ra->attempts, 3);
+  EXPECT_EQ(ra->message,
+            "gave up after 3 attempts that did not finish (the run died); replace the file to "
+            "retry");
+  EXPECT_TRUE(gave_up(*ra));
+  EXPECT_EQ(m.latest("b.tsv")->status, InputStatus::kPending);
+  EXPECT_FALSE(gave_up(*m.latest("b.tsv")));
+  const Manifest::Recovered again = m.recover_running();
+  EXPECT_EQ(again.redone + again.given_up, 0) << "a given-up row is not running";
+  fs::remove_all(dir);
+}
+
+TEST(Manifest, AGivenUpRowStaysAndAChangedFileIsANewVersion) {
+  const fs::path dir = temp_dir("manifest-given-up");
+  const std::string path = (dir / "manifest.sqlite").string();
+  {
+    Manifest m(path);
+    const std::int64_t a = m.add(version_of("a.tsv", 1, "1"));
+    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+      m.mark_running(a, 100, "t");
+      m.recover_running();
+    }
+  }
+  Manifest m(path);  // the next day's ingest
+  EXPECT_EQ(m.recover_running().given_up, 0);
+  EXPECT_TRUE(gave_up(*m.latest("a.tsv"))) << "still given up after reopening";
+  InputVersion v2 = version_of("a.tsv", 2, "2");
+  m.add(v2);
+  const std::optional<InputVersion> latest = m.latest("a.tsv");
+  EXPECT_EQ(latest->version, 2);
+  EXPECT_EQ(latest->status, InputStatus::kPending);
+  EXPECT_FALSE(gave_up(*latest));
+  EXPECT_EQ(m.all().front().message.rfind("gave up after 3 attempts", 0), 0u)
+      << "v1 keeps the record of why";
   fs::remove_all(dir);
 }
 

@@ -33,7 +33,20 @@ struct InputVersion {
   std::string started_utc, finished_utc;
   std::int64_t records_read = 0;
   double seconds = 0;
+  // Runs started (mark_running) since the last one that finished, done or failed on every rank.
+  std::int64_t attempts = 0;
 };
+
+// Runs of one input version that may die (a rank aborted, a node lost) before the ingest stops
+// retrying it. 3: one death can be the node, not the dump (an OOM kill next to another job, a
+// lost node); two in a row on the daily schedule are still plausibly bad luck; a third means the
+// dump itself kills the run, and every retry holds back the dumps after it in name order.
+inline constexpr std::int64_t kMaxAttempts = 3;
+
+// Whether the ingest gave up on `v`: failed, and its last kMaxAttempts runs all died (an ordinary
+// failure, which every rank saw, resets `attempts`). Not retried until the file's content
+// changes, which makes a new version.
+bool gave_up(const InputVersion& v);
 
 // The manifest, opened by rank 0 under the warehouse lock. Every change is one statement in
 // its own transaction (SQLite's autocommit), so a kill at any instant leaves every row either
@@ -45,25 +58,44 @@ class Manifest {
  public:
   explicit Manifest(const std::string& path);
 
-  // Rows left `running` become `pending` with a message naming the dead holder's pid; returns
-  // how many. Only sound under the warehouse lock: then no live ingest is running any of them.
-  int recover_running();
+  struct Recovered {
+    int redone = 0;    // became `pending`
+    int given_up = 0;  // became `failed` (see gave_up())
+  };
+  // Rows left `running` become `pending` with a message naming the dead holder's pid, or
+  // `failed` when that was their kMaxAttempts-th attempt. Only sound under the warehouse lock:
+  // then no live ingest is running any of them.
+  Recovered recover_running();
   // The highest version of `name`, if any.
   std::optional<InputVersion> latest(const std::string& name);
   // Inserts `v` (status, version and result_dir as given); returns its id.
   std::int64_t add(const InputVersion& v);
   // The file was seen again at `path` with `stat` (its content hashed equal to the row's).
   void update_seen(std::int64_t id, const std::string& path, const FileStat& stat);
+  // Also counts the attempt (`attempts` + 1).
   void mark_running(std::int64_t id, std::int64_t holder_pid, const std::string& started_utc);
+  // The run finished: `attempts` back to 0.
   void mark_done(std::int64_t id, std::int64_t records_read, double seconds,
                  const std::string& finished_utc);
+  // The run finished with an error every rank saw (or the version was superseded): `attempts`
+  // back to 0, so a later run retries it.
   void mark_failed(std::int64_t id, const std::string& message, const std::string& finished_utc);
+  // The run is about to die (an error only this rank saw, then MPI_Abort): `failed` with the
+  // reason, `attempts` kept, so it counts toward kMaxAttempts like a run killed outright.
+  void mark_dying(std::int64_t id, const std::string& message, const std::string& finished_utc);
   // Every row, by name then version.
   std::vector<InputVersion> all();
 
   const std::string& path() const noexcept { return db_.path(); }
 
+  // recover_running()'s message for a row it gave up on.
+  static constexpr const char* kGaveUpMessage =
+      "gave up after 3 attempts that did not finish (the run died); replace the file to retry";
+
  private:
+  void set_failed(std::int64_t id, const std::string& message, const std::string& finished_utc,
+                  bool finished);
+
   sql::Db db_;
 };
 
